@@ -1,0 +1,142 @@
+/**
+ * The one place that reads `process.env`. Every setting is declared once below with its parser,
+ * default and documentation; `loadConfig` fails fast with every bad value listed.
+ */
+import path from 'node:path';
+
+export type Environment = 'live' | 'test';
+export type ServerRole = 'all' | 'api' | 'worker';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL connection string; null means the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | null;
+  /** PostgreSQL schema for BatchRouter's tables (the job queue uses `<schema>_jobs`). */
+  databaseSchema: string;
+  dataDir: string;
+  environment: Environment;
+  /** Operator token; null means "generate one into the data directory". */
+  adminToken: string | null;
+  /** Absolute base URL used in links (`docs_url`); null means "derive from the request". */
+  publicUrl: string | null;
+  logLevel: LogLevel;
+  agentRegisterEnabled: boolean;
+  /** Agent registrations allowed per client address per hour. */
+  agentRegisterPerHour: number;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+}
+
+type Parser<T> = (raw: string) => T;
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  doc: string;
+  parse: Parser<Config[K]>;
+  fallback: Config[K];
+}
+
+class ConfigValueError extends Error {}
+
+const integer = (min: number, max: number): Parser<number> => (raw) => {
+  if (!/^\d+$/.test(raw)) throw new ConfigValueError(`must be a whole number from ${min} to ${max}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigValueError(`must be from ${min} to ${max}`);
+  return value;
+};
+
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
+  const found = values.find((value) => value === raw);
+  if (found === undefined) throw new ConfigValueError(`must be one of ${values.join(', ')}`);
+  return found;
+};
+
+const boolean: Parser<boolean> = (raw) => {
+  if (['true', '1', 'yes', 'on', 'enabled'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off', 'disabled'].includes(raw)) return false;
+  throw new ConfigValueError('must be true or false');
+};
+
+const text: Parser<string> = (raw) => raw;
+
+const nullableUrl = (protocols: string[]): Parser<string | null> => (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigValueError('must be a URL');
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigValueError(`must start with ${protocols.join(' or ')}`);
+  return raw.replace(/\/+$/, '');
+};
+
+const identifier: Parser<string> = (raw) => {
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(raw)) throw new ConfigValueError('must be a lower-case SQL identifier');
+  return raw;
+};
+
+const adminToken: Parser<string | null> = (raw) => {
+  if (raw.length < 24) throw new ConfigValueError('must be at least 24 characters');
+  return raw;
+};
+
+function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
+  return s;
+}
+
+/** Every setting, in the order the README documents them. */
+export const SETTINGS = [
+  setting({ key: 'port', env: 'PORT', doc: 'TCP port of the HTTP server', parse: integer(0, 65535), fallback: 8080 }),
+  setting({ key: 'host', env: 'HOST', doc: 'address to listen on (0.0.0.0 for every interface)', parse: text, fallback: '127.0.0.1' }),
+  setting({
+    key: 'databaseUrl',
+    env: 'DATABASE_URL',
+    doc: 'postgres://… of a PostgreSQL server; unset runs the embedded PGlite database in BATCHROUTER_DATA_DIR',
+    parse: nullableUrl(['postgres:', 'postgresql:']),
+    fallback: null,
+  }),
+  setting({ key: 'databaseSchema', env: 'BATCHROUTER_DATABASE_SCHEMA', doc: 'PostgreSQL schema for the tables; the job queue uses <schema>_jobs', parse: identifier, fallback: 'batchrouter' }),
+  setting({ key: 'dataDir', env: 'BATCHROUTER_DATA_DIR', doc: 'embedded database, lock file and generated admin token', parse: (raw) => path.resolve(raw), fallback: path.resolve('data') }),
+  setting({ key: 'environment', env: 'BATCHROUTER_ENV', doc: 'live (br_live_ keys) or test (br_test_ keys)', parse: oneOf<Environment>('live', 'test'), fallback: 'live' }),
+  setting({ key: 'adminToken', env: 'BATCHROUTER_ADMIN_TOKEN', doc: 'operator API token (24+ characters); unset generates one into BATCHROUTER_DATA_DIR/admin-token', parse: adminToken, fallback: null }),
+  setting({ key: 'publicUrl', env: 'BATCHROUTER_PUBLIC_URL', doc: 'external base URL used in links; unset derives it from each request', parse: nullableUrl(['http:', 'https:']), fallback: null }),
+  setting({ key: 'logLevel', env: 'BATCHROUTER_LOG_LEVEL', doc: 'pino log level', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), fallback: 'info' }),
+  setting({ key: 'agentRegisterEnabled', env: 'BATCHROUTER_AGENT_REGISTER', doc: 'whether POST /v1/auth/agent-register is open', parse: boolean, fallback: true }),
+  setting({ key: 'agentRegisterPerHour', env: 'BATCHROUTER_AGENT_REGISTER_PER_HOUR', doc: 'agent registrations per client address per hour', parse: integer(1, 1_000_000), fallback: 20 }),
+  setting({ key: 'bodyLimitBytes', env: 'BATCHROUTER_BODY_LIMIT_BYTES', doc: 'largest JSON request body', parse: integer(1024, 1024 * 1024 * 1024), fallback: 1024 * 1024 }),
+  setting({ key: 'trustProxy', env: 'BATCHROUTER_TRUST_PROXY', doc: 'trust X-Forwarded-For for the client address (behind a load balancer)', parse: boolean, fallback: false }),
+] as const;
+
+/** Thrown with every invalid setting listed, so a bad deployment fails at once and says why. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment into a Config, or throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const entries = SETTINGS.map((s) => {
+    const raw = env[s.env];
+    if (raw === undefined || raw === '') return [s.key, s.fallback] as const;
+    try {
+      return [s.key, s.parse(raw)] as const;
+    } catch (error) {
+      if (!(error instanceof ConfigValueError)) throw error;
+      problems.push(`${s.env} ${error.message}`);
+      return [s.key, s.fallback] as const;
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return Object.fromEntries(entries) as unknown as Config;
+}
+
+/** Where the operator CLI finds the running server: BASE_URL, else the configured host and port. */
+export function operatorBaseUrl(config: Config, env: Record<string, string | undefined> = process.env): string {
+  const base = env['BASE_URL'];
+  if (base !== undefined && base !== '') return nullableUrl(['http:', 'https:'])(base) ?? base;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+}

@@ -1,0 +1,109 @@
+/**
+ * Opens the database for either deployment shape behind one interface: Kysely for typed queries,
+ * `executeScript` for multi-statement SQL (migrations), and the job queue's connection.
+ * Value types are normalised here, once: int8 becomes a JS number (money is integer micro-USD and
+ * stays far below 2^53), timestamps become Date.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { fromPglite } from 'pg-boss';
+import type { DB } from './schema.ts';
+import { PgliteDialect } from './pglite-dialect.ts';
+
+const INT8_OID = 20;
+
+/** int8 → number, refusing values that a double cannot hold exactly. */
+export function parseInt8(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new RangeError(`int8 value ${value} is outside the exact range`);
+  return parsed;
+}
+
+/** The job queue's view of the database: pg-boss's one-method adapter. */
+export interface QueueDatabase {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  db: Kysely<DB>;
+  schema: string;
+  /** Runs SQL that may hold several statements and no parameters. */
+  executeScript(sqlText: string): Promise<void>;
+  /** The connection the job queue runs on (pg-boss `db` option), or null to let it open its own pool. */
+  queueDatabase: QueueDatabase | null;
+  close(): Promise<void>;
+}
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; schema: string; poolSize?: number }
+  /** `directory: null` keeps the embedded database in memory (tests). */
+  | { kind: 'pglite'; directory: string | null; schema: string };
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Opens a database and points its search_path at `schema` (created if missing). */
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target) : openPglite(target);
+}
+
+async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Database> {
+  const schema = quoteIdentifier(target.schema);
+  const setup = new pg.Client({ connectionString: target.url });
+  await setup.connect();
+  try {
+    await setup.query(`create schema if not exists ${schema}`);
+  } finally {
+    await setup.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    schema: target.schema,
+    executeScript: async (sqlText) => {
+      await pool.query(sqlText);
+    },
+    queueDatabase: null,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): Promise<Database> {
+  const pglite = await PGlite.create(target.directory ?? 'memory://', {
+    parsers: { [INT8_OID]: parseInt8 },
+  });
+  const schema = quoteIdentifier(target.schema);
+  // One session for the whole process, so the search_path is set once.
+  await pglite.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
+  const db = new Kysely<DB>({ dialect: new PgliteDialect(pglite) });
+  return {
+    kind: 'pglite',
+    db,
+    schema: target.schema,
+    executeScript: async (sqlText) => {
+      await pglite.exec(sqlText);
+    },
+    queueDatabase: fromPglite(pglite),
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}

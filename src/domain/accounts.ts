@@ -1,0 +1,102 @@
+/**
+ * Orgs as their owners see them: agent registration (an org and an owner key in one call) and
+ * the account summary (org, plan, credit balance, members).
+ */
+import { isoTimestamp } from '../clock.ts';
+import { newId } from '../ids.ts';
+import { formatUsd } from '../money.ts';
+import { insertApiKey } from '../db/queries/api-keys.ts';
+import { listMembers } from '../db/queries/memberships.ts';
+import { findOrg, insertOrg } from '../db/queries/orgs.ts';
+import { SCOPES } from './access.ts';
+import { describeSecret, generateSecret, hashSecret } from './api-key-secrets.ts';
+import { recordAudit } from './audit.ts';
+import type { DomainContext, Principal, RequestOrigin } from './context.ts';
+import { ApiError } from './errors.ts';
+import { consumeRateLimit, HOUR_MS } from './rate-limits.ts';
+
+export interface AgentRegistrationPolicy {
+  enabled: boolean;
+  perAddressPerHour: number;
+}
+
+export interface AgentRegistration {
+  org_id: string;
+  api_key: string;
+  api_key_id: string;
+}
+
+const DEFAULT_ORG_NAME = 'Agent workspace';
+
+/**
+ * Creates an org with no user and an owner key holding every scope, in one transaction. Limited
+ * per client address (shared by every process) and closed entirely when the operator says so.
+ */
+export async function registerAgent(
+  ctx: DomainContext,
+  policy: AgentRegistrationPolicy,
+  input: { org_name?: string; agent_name?: string },
+  origin: RequestOrigin,
+): Promise<AgentRegistration> {
+  if (!policy.enabled) throw new ApiError('agent_register_disabled', 'Agent registration is turned off on this instance.');
+  await consumeRateLimit(ctx, `agent-register:${origin.ip ?? 'unknown'}`, policy.perAddressPerHour, HOUR_MS);
+  const now = ctx.clock.now();
+  const orgId = newId('org');
+  const keyId = newId('key');
+  const secret = generateSecret(ctx.environment);
+  const { prefix, display } = describeSecret(secret);
+  await ctx.db.transaction().execute(async (trx) => {
+    await insertOrg(trx, {
+      id: orgId,
+      display_name: input.org_name?.trim() || DEFAULT_ORG_NAME,
+      created_via: 'agent_register',
+      created_at: now,
+    });
+    await insertApiKey(trx, {
+      id: keyId,
+      org_id: orgId,
+      environment: ctx.environment,
+      name: input.agent_name?.trim() || null,
+      role: 'owner',
+      scopes: [...SCOPES],
+      secret_hash: hashSecret(secret),
+      prefix,
+      display,
+      created_by_key_id: null,
+      created_by_user_id: null,
+      created_at: now,
+      expires_at: null,
+    });
+    await recordAudit(trx, {
+      orgId,
+      actor: { type: 'anonymous', id: null },
+      action: 'org.agent_registered',
+      target: { type: 'api_key', id: keyId },
+      origin,
+      details: { agent_name: input.agent_name ?? null },
+      at: now,
+    });
+  });
+  return { org_id: orgId, api_key: secret, api_key_id: keyId };
+}
+
+export interface AccountSummary {
+  org_id: string;
+  display_name: string;
+  plan: string;
+  credit_balance: { currency: 'usd'; amount: string };
+  members: { user_id: string; email: string; role: string; joined_at: string }[];
+}
+
+/** The principal's org: name, plan, balance as a decimal string, and its members with roles. */
+export async function getAccount(ctx: DomainContext, principal: Principal): Promise<AccountSummary> {
+  const [org, members] = await Promise.all([findOrg(ctx.db, principal.orgId), listMembers(ctx.db, principal.orgId)]);
+  if (!org) throw new ApiError('org_not_found', 'The org of this key no longer exists.');
+  return {
+    org_id: org.id,
+    display_name: org.display_name,
+    plan: org.plan,
+    credit_balance: { currency: 'usd', amount: formatUsd(org.credit_balance_micros) },
+    members: members.map((m) => ({ user_id: m.user_id, email: m.email, role: m.role, joined_at: isoTimestamp(m.created_at) })),
+  };
+}

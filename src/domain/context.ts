@@ -1,0 +1,28 @@
+/**
+ * What domain functions receive: their dependencies as plain arguments, and who is acting.
+ */
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.ts';
+import type { Environment } from '../config.ts';
+import type { DB, Role } from '../db/schema.ts';
+
+export interface DomainContext {
+  db: Kysely<DB>;
+  clock: Clock;
+  environment: Environment;
+}
+
+/** Where a request came from, for the audit log and rate limits. */
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** An authenticated API key, as every authorised action sees it. */
+export interface Principal {
+  orgId: string;
+  keyId: string;
+  role: Role;
+  scopes: readonly string[];
+  expiresAt: Date | null;
+}

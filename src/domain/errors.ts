@@ -1,0 +1,176 @@
+/**
+ * The closed set of error codes the API can return, each with its HTTP status, what it means and
+ * how to fix it. Domain code throws `ApiError(code, message)`; the HTTP layer renders the seed's
+ * error body from it in one place. `/docs/errors` is generated from this table.
+ */
+
+export interface ErrorDefinition {
+  status: number;
+  meaning: string;
+  fix: string;
+  /** Where in the product the fix is done (rendered as `action_url`), relative to the instance. */
+  actionPath?: string;
+}
+
+export const ERROR_CODES = {
+  api_key_required: {
+    status: 401,
+    meaning: 'The request carried no Authorization header.',
+    fix: 'Send your key as `Authorization: Bearer br_live_…` on every /v1 request.',
+    actionPath: '/docs#authentication',
+  },
+  api_key_malformed: {
+    status: 401,
+    meaning: 'The Authorization header is not `Bearer <key>`, or the key is not in a BatchRouter key format (a mistyped or truncated key fails its checksum).',
+    fix: 'Copy the key again from where you stored it; send exactly `Authorization: Bearer <key>` with one space and nothing after the key.',
+  },
+  api_key_invalid: {
+    status: 401,
+    meaning: 'The key is well formed but no such key exists on this instance.',
+    fix: 'Check that the key belongs to this instance; create a new key if it was lost.',
+  },
+  api_key_revoked: {
+    status: 401,
+    meaning: 'The key was revoked. Revoked keys stop working immediately and for good.',
+    fix: 'Create a replacement key (POST /v1/auth/account/api-keys with a working key, or from the dashboard) and deploy it.',
+  },
+  api_key_expired: {
+    status: 401,
+    meaning: 'The key passed its expires_at.',
+    fix: 'Create a replacement key, with a later expires_at or none.',
+  },
+  api_key_wrong_environment: {
+    status: 401,
+    meaning: 'The key belongs to the other environment: br_live_ keys work against the live instance only, br_test_ keys against the test instance only.',
+    fix: "Use this environment's key, or send the request to the other environment's base URL.",
+  },
+  insufficient_scope: {
+    status: 403,
+    meaning: 'The key is valid but lacks the scope this endpoint needs.',
+    fix: 'Create a key with the scope named in `details` (an owner or admin can), and use it for this call.',
+  },
+  role_not_allowed: {
+    status: 403,
+    meaning: "The key's role does not allow this action (for example, members cannot create or revoke keys).",
+    fix: 'Ask a workspace owner or admin to do it, or to create a key with the role it needs.',
+  },
+  grant_exceeds_creator: {
+    status: 403,
+    meaning: 'A key can never hold more than the key that creates it: a higher role, a scope it lacks, or a later expiry.',
+    fix: 'Request only the scopes, role and expiry of the creating key or less, or create the key with a more privileged key.',
+  },
+  agent_register_disabled: {
+    status: 403,
+    meaning: 'The operator of this instance has turned agent registration off.',
+    fix: 'Ask the operator for an org and key, or sign up in the dashboard.',
+  },
+  insufficient_credits: {
+    status: 402,
+    meaning: "The org's credit balance cannot cover the request.",
+    fix: 'Add credits, then check the balance with GET /v1/auth/account.',
+  },
+  invalid_request: {
+    status: 400,
+    meaning: 'The request is not valid: `details` lists every problem with its location.',
+    fix: 'Correct each field named in `details` and send the request again.',
+  },
+  invalid_json: {
+    status: 400,
+    meaning: 'The body is not valid JSON.',
+    fix: 'Send a JSON document that parses, with Content-Type: application/json.',
+  },
+  api_key_not_found: {
+    status: 404,
+    meaning: "No key with that id exists in your org (another org's keys are never visible).",
+    fix: 'List your keys with GET /v1/auth/account/api-keys and use one of their ids.',
+  },
+  org_not_found: {
+    status: 404,
+    meaning: 'No org with that id exists on this instance.',
+    fix: 'Check the org id (it starts with org_).',
+  },
+  route_not_found: {
+    status: 404,
+    meaning: 'No endpoint answers this method and path.',
+    fix: 'Check the path and method against the API reference at /docs.',
+  },
+  payload_too_large: {
+    status: 413,
+    meaning: 'The body is larger than this instance accepts.',
+    fix: 'Send a smaller body; upload large manifests as a file.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    meaning: 'The body has a Content-Type this endpoint does not read.',
+    fix: 'Send Content-Type: application/json.',
+  },
+  request_header_too_large: {
+    status: 431,
+    meaning: 'The request headers are larger than the server accepts.',
+    fix: 'Send smaller headers.',
+  },
+  bad_request: {
+    status: 400,
+    meaning: 'The HTTP request itself could not be read.',
+    fix: 'Send a well-formed HTTP/1.1 request.',
+  },
+  rate_limited: {
+    status: 429,
+    meaning: 'Too many requests from this client in the current window.',
+    fix: 'Wait for the number of seconds in the Retry-After header, then try again.',
+  },
+  admin_token_required: {
+    status: 401,
+    meaning: 'Operator endpoints need the operator token as a bearer token.',
+    fix: 'Send `Authorization: Bearer <BATCHROUTER_ADMIN_TOKEN>`; the CLI does this for you.',
+  },
+  admin_token_invalid: {
+    status: 401,
+    meaning: 'The operator token is wrong.',
+    fix: 'Use the BATCHROUTER_ADMIN_TOKEN of this instance, or the admin-token file in its data directory.',
+  },
+  legacy_key_exists: {
+    status: 409,
+    meaning: 'That legacy key was imported already.',
+    fix: 'Nothing to do: the key works. Revoke it through the API if it should not.',
+  },
+  service_unavailable: {
+    status: 503,
+    meaning: 'The server cannot reach its database right now.',
+    fix: 'Retry with backoff; the operator should check the database.',
+  },
+  internal_error: {
+    status: 500,
+    meaning: 'Something failed on our side. Nothing you sent was wrong.',
+    fix: 'Retry with backoff; if it persists, report the request_id.',
+  },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** One problem with one field of a request. */
+export interface ErrorDetail {
+  /** Where the problem is, as a path into the request: `body.expires_at`, `items[3].model`. */
+  path: string;
+  message: string;
+}
+
+/** The one error type of the domain: a stable code, a message for people, optional details. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[] | undefined;
+  /** Extra response headers, such as Retry-After. */
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.code = code;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}

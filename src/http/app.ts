@@ -1,0 +1,79 @@
+/**
+ * Builds the HTTP application from its dependencies. Nothing here opens a database or reads the
+ * environment: `makeApp({ database, clock, config, adminToken, logger })` is all it needs.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { DomainContext } from '../domain/context.ts';
+import { newId } from '../ids.ts';
+import { makeAccessHook } from './authentication.ts';
+import { makeClientErrorHandler, makeErrorHandler, makeNotFoundHandler } from './errors.ts';
+import { registerAccountRoute } from './routes/auth-account.ts';
+import { registerApiKeyRoutes } from './routes/auth-account-api-keys.ts';
+import { registerAgentRegisterRoute } from './routes/auth-agent-register.ts';
+import { registerDocsRoutes } from './routes/docs.ts';
+import { registerOperationsRoutes } from './routes/operations.ts';
+import { registerOperatorRoutes } from './routes/operator.ts';
+import { ErrorBody } from './schemas.ts';
+import { validatorCompiler } from './validation.ts';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
+
+export interface AppDependencies {
+  database: Database;
+  clock: Clock;
+  config: Config;
+  adminToken: string;
+  logger: Logger;
+}
+
+/** The HTTP application with every route registered, ready to `listen`. */
+export async function makeApp(deps: AppDependencies): Promise<App> {
+  const { config } = deps;
+  const app: App = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: () => newId('req'),
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // Never take a request id from the caller: ids must be unique to be worth quoting.
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    clientErrorHandler: makeClientErrorHandler(config.publicUrl, deps.logger),
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ctx: DomainContext = { db: deps.database.db, clock: deps.clock, environment: config.environment };
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(makeErrorHandler(config.publicUrl));
+  app.setNotFoundHandler(makeNotFoundHandler(config.publicUrl));
+  app.addSchema(ErrorBody);
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onRequest', makeAccessHook(ctx, deps.adminToken));
+  // Bodies are optional where every field is: a bare POST is an empty object.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};
+  });
+  // Every documented route answers errors in the one error body.
+  app.addHook('onRoute', (route) => {
+    if (!route.schema || route.schema.hide) return;
+    route.schema.response = { ...(route.schema.response as object), '4XX': { $ref: 'ErrorBody#' }, '5XX': { $ref: 'ErrorBody#' } };
+  });
+
+  await registerDocsRoutes(app);
+  registerOperationsRoutes(app, ctx);
+  registerAgentRegisterRoute(app, ctx, { enabled: config.agentRegisterEnabled, perAddressPerHour: config.agentRegisterPerHour });
+  registerAccountRoute(app, ctx);
+  registerApiKeyRoutes(app, ctx);
+  registerOperatorRoutes(app, ctx);
+  return app;
+}

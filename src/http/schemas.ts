@@ -1,0 +1,29 @@
+/** Schemas shared by every route: the error body, and small reusable pieces. */
+import { Type } from 'typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable code; see /docs/errors' }),
+      message: Type.String(),
+      docs_url: Type.String({ description: 'Page on this instance that explains the code and its fix' }),
+      action_url: Type.Optional(Type.String()),
+      details: Type.Optional(
+        Type.Array(
+          Type.Object({
+            path: Type.String({ description: 'Where the problem is, e.g. expires_at or items[3].model' }),
+            message: Type.String(),
+          }),
+        ),
+      ),
+    }),
+    request_id: Type.String({ description: 'Quote it when reporting a problem; also in the X-Request-Id header' }),
+  },
+  { $id: 'ErrorBody', title: 'Error' },
+);
+
+/** Text a person typed: bounded, trimmed by the domain, no control characters. */
+export const Label = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description });
+
+export const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
