@@ -11,7 +11,9 @@ import type { Config, ServerRole } from './config.ts';
 import { openDatabase, type Database, type DatabaseTarget } from './db/database.ts';
 import { lockDataDirectory, type DataDirectoryLock } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
+import { makeCaches, makeLocalInvalidation } from './domain/cache.ts';
 import type { DomainContext } from './domain/context.ts';
+import { startPostgresInvalidation } from './db/invalidation.ts';
 import { makeApp, type App } from './http/app.ts';
 import { startQueue, type Queue } from './worker/queue.ts';
 
@@ -80,14 +82,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     cleanups.push(() => database.close());
     const applied = await migrate(database);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
-    const ctx: DomainContext = { db: database.db, clock, environment: config.environment };
+    const caches = makeCaches();
+    let invalidation = makeLocalInvalidation(caches);
+    if (target.kind === 'postgres') {
+      const shared = await startPostgresInvalidation(database, target.url, caches, logger);
+      cleanups.push(() => shared.stop());
+      invalidation = shared;
+    }
+    const ctx: DomainContext = { db: database.db, clock, environment: config.environment, caches, invalidation };
     const queue: Queue = await startQueue(database, config, ctx, logger, { work: role !== 'api' });
     cleanups.push(() => queue.stop());
     if (role === 'worker') {
       logger.info({ role }, 'worker started');
       return { url: '', app: null, database, config, stop };
     }
-    const app = await makeApp({ database, clock, config, adminToken: await resolveAdminToken(config), logger });
+    const app = await makeApp({ ctx, config, adminToken: await resolveAdminToken(config), logger });
     cleanups.push(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://[::1]');

@@ -88,10 +88,20 @@ export interface AccountSummary {
   members: { user_id: string; email: string; role: string; joined_at: string }[];
 }
 
-/** The principal's org: name, plan, balance as a decimal string, and its members with roles. */
+/**
+ * The principal's org: name, plan, balance as a decimal string, and its members with roles. Cached
+ * per process; whatever changes these (credits, members, the name) invalidates the org.
+ */
 export async function getAccount(ctx: DomainContext, principal: Principal): Promise<AccountSummary> {
-  const [org, members] = await Promise.all([findOrg(ctx.db, principal.orgId), listMembers(ctx.db, principal.orgId)]);
-  if (!org) throw new ApiError('org_not_found', 'The org of this key no longer exists.');
+  const account = await ctx.caches.accounts.getOrLoad(principal.orgId, () => loadAccount(ctx, principal.orgId), ctx.invalidation.cachesUsable);
+  if (!account) throw new ApiError('org_not_found', 'The org of this key no longer exists.');
+  return account;
+}
+
+/** Reads an account summary from the database; undefined when the org is gone. */
+async function loadAccount(ctx: DomainContext, orgId: string): Promise<AccountSummary | undefined> {
+  const [org, members] = await Promise.all([findOrg(ctx.db, orgId), listMembers(ctx.db, orgId)]);
+  if (!org) return undefined;
   return {
     org_id: org.id,
     display_name: org.display_name,

@@ -21,6 +21,9 @@ import { recordAudit } from './audit.ts';
 import type { DomainContext, Principal, RequestOrigin } from './context.ts';
 import { ApiError, type ErrorDetail } from './errors.ts';
 
+/** A key as authentication needs it; cached per process, dropped everywhere on revocation. */
+export type CachedKey = NonNullable<Awaited<ReturnType<typeof findKeyByHash>>>;
+
 /** How stale `last_used_at` may get before a request refreshes it: most requests write nothing. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 const BEARER = /^Bearer +(\S+)$/i;
@@ -55,7 +58,8 @@ export async function authenticate(ctx: DomainContext, authorization: string | u
       `This is the ${ctx.environment} environment, which takes br_${ctx.environment}_ keys; this is a ${parsed.environment} key. Send it to the ${parsed.environment} base URL instead.`,
     );
   }
-  const key = await findKeyByHash(ctx.db, hashSecret(secret));
+  const secretHash = hashSecret(secret);
+  const key = await ctx.caches.keys.getOrLoad(secretHash, () => findKeyByHash(ctx.db, secretHash), ctx.invalidation.cachesUsable);
   if (!key || key.environment !== ctx.environment) {
     throw new ApiError('api_key_invalid', 'No such API key exists on this instance.');
   }
@@ -68,6 +72,7 @@ export async function authenticate(ctx: DomainContext, authorization: string | u
   }
   if (key.last_used_at === null || now.getTime() - key.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) {
     await touchKey(ctx.db, key.id, now, LAST_USED_GRANULARITY_MS);
+    key.last_used_at = now;
   }
   return { orgId: key.org_id, keyId: key.id, role: key.role, scopes: key.scopes, expiresAt: key.expires_at };
 }
@@ -232,7 +237,7 @@ export async function revokeKey(ctx: DomainContext, principal: Principal, keyId:
     throw new ApiError('role_not_allowed', 'Only workspace owners and admins can revoke API keys.');
   }
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const revoked = await ctx.db.transaction().execute(async (trx) => {
     const key = await findKeyOfOrg(trx, principal.orgId, keyId);
     if (!key) throw new ApiError('api_key_not_found', `No API key ${keyId} exists in your org.`);
     if (!roleAtMost(key.role, principal.role)) {
@@ -241,6 +246,7 @@ export async function revokeKey(ctx: DomainContext, principal: Principal, keyId:
     if (key.revoked_at !== null) return presentKey(key);
     const revoked = await revokeKeyOfOrg(trx, principal.orgId, keyId, now);
     if (!revoked) throw new ApiError('api_key_not_found', `No API key ${keyId} exists in your org.`);
+    await ctx.invalidation.publish(trx, { kind: 'api_key', id: keyId });
     await recordAudit(trx, {
       orgId: principal.orgId,
       actor: { type: 'api_key', id: principal.keyId },
@@ -251,6 +257,9 @@ export async function revokeKey(ctx: DomainContext, principal: Principal, keyId:
     });
     return presentKey(revoked);
   });
+  // Every process drops the key before this answers: the next request anywhere is refused.
+  await ctx.invalidation.settle([{ kind: 'api_key', id: keyId }]);
+  return revoked;
 }
 
 export interface LegacyKeyImport {

@@ -5,11 +5,14 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Environment } from '../config.ts';
 import type { DB, Role } from '../db/schema.ts';
+import type { Caches, Invalidation } from './cache.ts';
 
 export interface DomainContext {
   db: Kysely<DB>;
   clock: Clock;
   environment: Environment;
+  caches: Caches;
+  invalidation: Invalidation;
 }
 
 /** Where a request came from, for the audit log and rate limits. */

@@ -25,7 +25,7 @@ export async function grantCredits(
     throw new ApiError('invalid_request', 'The amount must be more than zero.', { details: [{ path: 'amount', message: 'must be more than zero' }] });
   }
   const at = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const grant = await ctx.db.transaction().execute(async (trx) => {
     const balanceMicros = await addToBalance(trx, input.orgId, input.amountMicros);
     if (balanceMicros === null) throw new ApiError('org_not_found', `No org ${input.orgId} exists on this instance.`);
     const ledgerEntryId = newId('led');
@@ -39,6 +39,7 @@ export async function grantCredits(
       actor: 'operator',
       created_at: at,
     });
+    await ctx.invalidation.publish(trx, { kind: 'org', id: input.orgId });
     await recordAudit(trx, {
       orgId: input.orgId,
       actor: { type: 'operator', id: null },
@@ -50,4 +51,6 @@ export async function grantCredits(
     });
     return { ledgerEntryId, balanceMicros };
   });
+  await ctx.invalidation.settle([{ kind: 'org', id: input.orgId }]);
+  return grant;
 }

@@ -1,14 +1,12 @@
 /**
  * Builds the HTTP application from its dependencies. Nothing here opens a database or reads the
- * environment: `makeApp({ database, clock, config, adminToken, logger })` is all it needs.
+ * environment: `makeApp({ ctx, config, adminToken, logger })` is all it needs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { Database } from '../db/database.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { newId } from '../ids.ts';
 import { makeAccessHook } from './authentication.ts';
@@ -25,8 +23,7 @@ import { validatorCompiler } from './validation.ts';
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
 export interface AppDependencies {
-  database: Database;
-  clock: Clock;
+  ctx: DomainContext;
   config: Config;
   adminToken: string;
   logger: Logger;
@@ -34,7 +31,7 @@ export interface AppDependencies {
 
 /** The HTTP application with every route registered, ready to `listen`. */
 export async function makeApp(deps: AppDependencies): Promise<App> {
-  const { config } = deps;
+  const { config, ctx } = deps;
   const app: App = Fastify({
     loggerInstance: deps.logger,
     genReqId: () => newId('req'),
@@ -48,8 +45,9 @@ export async function makeApp(deps: AppDependencies): Promise<App> {
     ajv: { customOptions: { allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const ctx: DomainContext = { db: deps.database.db, clock: deps.clock, environment: config.environment };
-
+  // JSON only: without this Fastify also reads text/plain bodies, which then fail validation as a
+  // "wrong type" when the truth is a wrong media type (415).
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(makeErrorHandler(config.publicUrl));
   app.setNotFoundHandler(makeNotFoundHandler(config.publicUrl));

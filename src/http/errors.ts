@@ -45,13 +45,12 @@ function fromFrameworkError(error: FastifyError): ApiError | null {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('invalid_json', 'The body is empty but Content-Type says JSON: send a JSON object, or no Content-Type.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError('invalid_json', 'The body is not valid JSON.');
+      // The parser also lands here for prototype-poisoning keys, without saying which it was.
+      return new ApiError('invalid_json', 'The body is not valid JSON, or it uses a refused key (__proto__, constructor.prototype).');
     default:
       break;
   }
-  if (error.statusCode === 400 && (error instanceof SyntaxError || /JSON|prototype|constructor/i.test(error.message))) {
-    return new ApiError('invalid_json', 'The body is not valid JSON (or uses a forbidden key such as __proto__).');
-  }
+  if (error.statusCode === 400 && error instanceof SyntaxError) return new ApiError('invalid_json', 'The body is not valid JSON.');
   if (error.statusCode === 413) return new ApiError('payload_too_large', 'The request body is larger than this instance accepts.');
   if (error.statusCode === 415) return new ApiError('unsupported_media_type', 'Send the body as Content-Type: application/json.');
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
@@ -97,7 +96,8 @@ export function makeClientErrorHandler(publicUrl: string | null, log: Logger) {
     const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'request_header_too_large' : 'bad_request';
     const requestId = newId('req');
     const message = code === 'bad_request' ? 'The HTTP request could not be parsed.' : 'The request headers are too large.';
-    const body = JSON.stringify(errorBody(code, message, requestId, publicUrl ?? 'http://localhost'));
+    const ownAddress = socket.localAddress?.includes(':') ? `[${socket.localAddress}]` : socket.localAddress;
+    const body = JSON.stringify(errorBody(code, message, requestId, publicUrl ?? `http://${ownAddress ?? 'localhost'}:${socket.localPort ?? 80}`));
     log.info({ request_id: requestId, code: error.code }, 'unparseable request');
     socket.end(
       `HTTP/1.1 ${ERROR_CODES[code].status} ${code === 'bad_request' ? 'Bad Request' : 'Request Header Fields Too Large'}\r\n` +

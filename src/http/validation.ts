@@ -1,8 +1,9 @@
 /**
  * Request validation: bodies are checked strictly (no type coercion, unknown fields rejected,
- * every problem reported); path and query strings are coerced, as they are text on the wire.
+ * strings well-formed Unicode, nesting bounded, every problem reported); path and query strings
+ * are coerced, as they are text on the wire.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorDetail } from '../domain/errors.ts';
@@ -19,8 +20,56 @@ function makeAjv(coerceTypes: boolean): Ajv {
 const bodyAjv = makeAjv(false);
 const textAjv = makeAjv(true);
 
+/** Deeper than any body this API takes. Checked before ajv, whose recursive checks (uniqueItems) would overflow the stack. */
+export const MAX_BODY_DEPTH = 64;
+
+function problem(instancePath: string, keyword: string, message: string): ErrorObject {
+  return { keyword, instancePath, schemaPath: '#', params: {}, message };
+}
+
+/**
+ * What a JSON Schema cannot say about a parsed body: every string is well-formed Unicode (JSON
+ * allows an unpaired surrogate such as "\ud800", which has no UTF-8 form and so cannot be stored),
+ * and containers nest at most MAX_BODY_DEPTH deep. Walks without recursion, in document order.
+ */
+export function structuralProblems(body: unknown): ErrorObject[] {
+  const problems: ErrorObject[] = [];
+  const pending: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { value, path, depth } = item;
+    if (typeof value === 'string') {
+      if (!value.isWellFormed()) problems.push(problem(path, 'wellFormed', 'must be well-formed Unicode (it holds an unpaired surrogate)'));
+    } else if (typeof value === 'object' && value !== null) {
+      if (depth >= MAX_BODY_DEPTH) {
+        problems.push(problem(path, 'maxDepth', `is nested more than ${MAX_BODY_DEPTH} levels deep`));
+        continue;
+      }
+      const entries: [string, unknown][] = Array.isArray(value) ? value.map((child, i) => [String(i), child]) : Object.entries(value);
+      for (const [key, child] of entries.reverse()) {
+        pending.push({ value: child, path: `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth: depth + 1 });
+      }
+    }
+  }
+  return problems;
+}
+
+/** A body validator: the structural checks, then the schema (skipped when the body is too deep to walk). */
+function bodyValidator(validate: ValidateFunction): ReturnType<FastifySchemaCompiler<object>> {
+  const check = (data: unknown, dataCxt?: Parameters<ValidateFunction>[1]): boolean => {
+    const structural = structuralProblems(data);
+    const tooDeep = structural.some((p) => p.keyword === 'maxDepth');
+    const valid = !tooDeep && validate(data, dataCxt);
+    const errors = [...(valid || tooDeep ? [] : (validate.errors ?? [])), ...structural];
+    result.errors = errors.length > 0 ? errors : null;
+    return errors.length === 0;
+  };
+  // Fastify passes parent data to ajv validators (so they may replace the root) when it sees schemaEnv.
+  const result: ReturnType<FastifySchemaCompiler<object>> = Object.assign(check, { errors: null, schemaEnv: validate.schemaEnv });
+  return result;
+}
+
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+  httpPart === 'body' ? bodyValidator(bodyAjv.compile(schema)) : textAjv.compile(schema);
 
 /** `/items/3/model` → `items[3].model`: the path style every `details` entry uses. */
 export function pathOf(instancePath: string, prefix: string): string {

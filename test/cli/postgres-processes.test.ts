@@ -1,7 +1,7 @@
 /**
  * The scaled shape: several processes on one PostgreSQL. Nothing that another process needs lives
- * in memory: a revocation through one API process is refused by the other on its next request,
- * and rate limits are shared.
+ * only in memory: each process caches keys and accounts, and a change through one process is seen
+ * by every other on its next request (revocations, credits); rate limits are shared.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchemas, freshSchemaName, TEST_DATABASE_URL } from '../helpers/server.ts';
@@ -13,7 +13,7 @@ describe.skipIf(TEST_DATABASE_URL === null)('two API processes and a worker on o
     DATABASE_URL: TEST_DATABASE_URL ?? '',
     BATCHROUTER_DATABASE_SCHEMA: schema,
     BATCHROUTER_ADMIN_TOKEN: 'processes-admin-token-0123456789',
-    BATCHROUTER_AGENT_REGISTER_PER_HOUR: '3',
+    BATCHROUTER_AGENT_REGISTER_PER_HOUR: '6',
   };
   let a: ServerProcess;
   let b: ServerProcess;
@@ -51,8 +51,44 @@ describe.skipIf(TEST_DATABASE_URL === null)('two API processes and a worker on o
     expect(after.body.error?.code).toBe('api_key_revoked');
   });
 
+  it('a key cached by both processes is refused by both, every time, once revoked through one', async () => {
+    const registered = await call(a, 'POST', '/v1/auth/agent-register');
+    const key = String(registered.body['api_key']);
+    for (let i = 0; i < 5; i++) {
+      expect((await call(a, 'GET', '/v1/auth/account', key)).status).toBe(200);
+      expect((await call(b, 'GET', '/v1/auth/account', key)).status).toBe(200);
+    }
+    await call(b, 'POST', `/v1/auth/account/api-keys/${String(registered.body['api_key_id'])}/revoke`, key);
+    for (let i = 0; i < 5; i++) {
+      expect((await call(a, 'GET', '/v1/auth/account', key)).status).toBe(401);
+      expect((await call(b, 'GET', '/v1/auth/account', key)).status).toBe(401);
+    }
+  });
+
+  it('credits granted through one process show on the other at once', async () => {
+    const registered = await call(a, 'POST', '/v1/auth/agent-register');
+    const key = String(registered.body['api_key']);
+    expect((await call(b, 'GET', '/v1/auth/account', key)).body['credit_balance']).toEqual({ currency: 'usd', amount: '0.00' });
+    const grant = await fetch(`${a.url}/operator/v1/orgs/${String(registered.body['org_id'])}/credits`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.BATCHROUTER_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: '12.50', reason: 'cross-process' }),
+    });
+    expect(grant.status).toBe(201);
+    expect((await call(b, 'GET', '/v1/auth/account', key)).body['credit_balance']).toEqual({ currency: 'usd', amount: '12.50' });
+  });
+
+  it('a process that died without a word does not hold up revocations for good', async () => {
+    const doomed = await startServerProcess(env, ['--role', 'api']);
+    await doomed.kill();
+    const registered = await call(a, 'POST', '/v1/auth/agent-register');
+    const revoke = await call(a, 'POST', `/v1/auth/account/api-keys/${String(registered.body['api_key_id'])}/revoke`, String(registered.body['api_key']));
+    expect(revoke.status).toBe(200);
+    expect((await call(b, 'GET', '/v1/auth/account', String(registered.body['api_key']))).status).toBe(401);
+  });
+
   it('the agent-register limit is shared by every process', async () => {
-    // Two registrations above used one address's allowance of 3; one more passes, then none, anywhere.
+    // The registrations above used 5 of one address's allowance of 6; one more passes, then none, anywhere.
     expect((await call(b, 'POST', '/v1/auth/agent-register')).status).toBe(201);
     expect((await call(a, 'POST', '/v1/auth/agent-register')).status).toBe(429);
     expect((await call(b, 'POST', '/v1/auth/agent-register')).status).toBe(429);
