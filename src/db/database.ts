@@ -55,7 +55,8 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
   const setup = new pg.Client({ connectionString: target.url });
   await setup.connect();
   try {
-    await setup.query(`create schema if not exists ${schema}`);
+    // Concurrent CREATE SCHEMA IF NOT EXISTS can still collide; processes starting together queue here.
+    await setup.query(`select pg_advisory_xact_lock(7243000); create schema if not exists ${schema}`);
   } finally {
     await setup.end();
   }
