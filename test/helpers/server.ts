@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { ManualClock, type Clock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { DatabaseTarget } from '../../src/db/database.ts';
@@ -55,7 +56,7 @@ export async function dropSchemas(url: string, schema: string): Promise<void> {
   }
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Config> = {}, options: { clock?: Clock; logger?: Logger } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'br-test-'));
   const config: Config = {
     ...loadConfig({}),
@@ -73,7 +74,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     config.databaseUrl !== null
       ? { kind: 'postgres', url: config.databaseUrl, schema: config.databaseSchema }
       : { kind: 'pglite', directory: null, schema: config.databaseSchema };
-  const server = await startServer(config, { clock, databaseTarget });
+  const server = await startServer(config, { clock, databaseTarget, ...(options.logger ? { logger: options.logger } : {}) });
   const request = async <T,>(method: string, route: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.key !== undefined) headers['authorization'] = `Bearer ${opts.key}`;
