@@ -5,11 +5,10 @@
 import { isoTimestamp } from '../clock.ts';
 import { newId } from '../ids.ts';
 import { formatUsd } from '../money.ts';
-import { insertApiKey } from '../db/queries/api-keys.ts';
 import { listMembers } from '../db/queries/memberships.ts';
 import { findOrg, insertOrg } from '../db/queries/orgs.ts';
 import { SCOPES } from './access.ts';
-import { describeSecret, generateSecret, hashSecret } from './api-key-secrets.ts';
+import { issueKey } from './api-keys.ts';
 import { recordAudit } from './audit.ts';
 import type { DomainContext, Principal, RequestOrigin } from './context.ts';
 import { ApiError } from './errors.ts';
@@ -42,42 +41,34 @@ export async function registerAgent(
   await consumeRateLimit(ctx, `agent-register:${origin.ip ?? 'unknown'}`, policy.perAddressPerHour, HOUR_MS);
   const now = ctx.clock.now();
   const orgId = newId('org');
-  const keyId = newId('key');
-  const secret = generateSecret(ctx.environment);
-  const { prefix, display } = describeSecret(secret);
-  await ctx.db.transaction().execute(async (trx) => {
+  const issued = await ctx.db.transaction().execute(async (trx) => {
     await insertOrg(trx, {
       id: orgId,
       display_name: input.org_name?.trim() || DEFAULT_ORG_NAME,
       created_via: 'agent_register',
       created_at: now,
     });
-    await insertApiKey(trx, {
-      id: keyId,
-      org_id: orgId,
-      environment: ctx.environment,
+    const key = await issueKey(trx, ctx.environment, {
+      orgId,
       name: input.agent_name?.trim() || null,
       role: 'owner',
       scopes: [...SCOPES],
-      secret_hash: hashSecret(secret),
-      prefix,
-      display,
-      created_by_key_id: null,
-      created_by_user_id: null,
-      created_at: now,
-      expires_at: null,
+      createdByKeyId: null,
+      expiresAt: null,
+      at: now,
     });
     await recordAudit(trx, {
       orgId,
       actor: { type: 'anonymous', id: null },
       action: 'org.agent_registered',
-      target: { type: 'api_key', id: keyId },
+      target: { type: 'api_key', id: key.id },
       origin,
       details: { agent_name: input.agent_name ?? null },
       at: now,
     });
+    return key;
   });
-  return { org_id: orgId, api_key: secret, api_key_id: keyId };
+  return { org_id: orgId, api_key: issued.secret, api_key_id: issued.id };
 }
 
 export interface AccountSummary {

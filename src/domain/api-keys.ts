@@ -2,7 +2,8 @@
  * API keys: authenticating a request, creating keys (never above the creator), listing them
  * (metadata and masked display only), revoking them, and importing legacy keys by hash.
  */
-import type { Role } from '../db/schema.ts';
+import type { Environment } from '../config.ts';
+import type { Executor, Role } from '../db/schema.ts';
 import { isoTimestamp } from '../clock.ts';
 import { newId } from '../ids.ts';
 import {
@@ -75,6 +76,40 @@ export async function authenticate(ctx: DomainContext, authorization: string | u
     key.last_used_at = now;
   }
   return { orgId: key.org_id, keyId: key.id, role: key.role, scopes: key.scopes, expiresAt: key.expires_at };
+}
+
+export interface IssuedKey {
+  id: string;
+  /** The secret: returned to the caller once, never stored. */
+  secret: string;
+  display: string;
+}
+
+/** Makes a new secret and stores its key row (hash, prefix and masked display only). */
+export async function issueKey(
+  trx: Executor,
+  environment: Environment,
+  key: { orgId: string; name: string | null; role: Role; scopes: string[]; createdByKeyId: string | null; expiresAt: Date | null; at: Date },
+): Promise<IssuedKey> {
+  const secret = generateSecret(environment);
+  const { prefix, display } = describeSecret(secret);
+  const id = newId('key');
+  await insertApiKey(trx, {
+    id,
+    org_id: key.orgId,
+    environment,
+    name: key.name,
+    role: key.role,
+    scopes: key.scopes,
+    secret_hash: hashSecret(secret),
+    prefix,
+    display,
+    created_by_key_id: key.createdByKeyId,
+    created_by_user_id: null,
+    created_at: key.at,
+    expires_at: key.expiresAt,
+  });
+  return { id, secret, display };
 }
 
 export interface CreateKeyInput {
@@ -159,34 +194,26 @@ export async function createKey(
     );
   }
   const scopes = SCOPES.filter((scope: Scope) => requested.includes(scope));
-  const secret = generateSecret(ctx.environment);
-  const { prefix, display } = describeSecret(secret);
-  const id = newId('key');
-  await ctx.db.transaction().execute(async (trx) => {
-    await insertApiKey(trx, {
-      id,
-      org_id: principal.orgId,
-      environment: ctx.environment,
+  const { id, secret, display } = await ctx.db.transaction().execute(async (trx) => {
+    const issued = await issueKey(trx, ctx.environment, {
+      orgId: principal.orgId,
       name,
       role,
       scopes,
-      secret_hash: hashSecret(secret),
-      prefix,
-      display,
-      created_by_key_id: principal.keyId,
-      created_by_user_id: null,
-      created_at: now,
-      expires_at: requestedExpiry,
+      createdByKeyId: principal.keyId,
+      expiresAt: requestedExpiry,
+      at: now,
     });
     await recordAudit(trx, {
       orgId: principal.orgId,
       actor: { type: 'api_key', id: principal.keyId },
       action: 'api_key.created',
-      target: { type: 'api_key', id },
+      target: { type: 'api_key', id: issued.id },
       origin,
       details: { role, scopes, expires_at: requestedExpiry ? isoTimestamp(requestedExpiry) : null },
       at: now,
     });
+    return issued;
   });
   return {
     api_key: secret,
