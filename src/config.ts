@@ -3,6 +3,8 @@
  * default and documentation; `loadConfig` fails fast with every bad value listed.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseUsd } from './money.ts';
 
 export type Environment = 'live' | 'test';
 export type ServerRole = 'all' | 'api' | 'worker';
@@ -17,6 +19,19 @@ export interface Config {
   databaseSchema: string;
   dataDir: string;
   environment: Environment;
+  /** The catalog file: providers, models, prices and lanes. */
+  catalogFile: string;
+  /** Whether the simulated sandbox lanes are enabled. */
+  sandbox: boolean;
+  /** The sandbox's simulated behaviour. */
+  sandboxSeed: string;
+  sandboxLatencyMedianMs: number;
+  sandboxLatencyP99Ms: number;
+  sandboxBatchSeconds: number;
+  sandboxTransientFailureRate: number;
+  sandboxPermanentFailureRate: number;
+  /** Credits every new org starts with, micro-USD (test credits; 0 in production). */
+  starterCreditsMicros: number;
   /** Operator token; null means "generate one into the data directory". */
   adminToken: string | null;
   /** Absolute base URL used in links (`docs_url`); null means "derive from the request". */
@@ -26,6 +41,8 @@ export interface Config {
   /** Agent registrations allowed per client address per hour. */
   agentRegisterPerHour: number;
   bodyLimitBytes: number;
+  /** Largest body of a quote or submit, whose manifest may hold 100,000 items. */
+  batchBodyLimitBytes: number;
   trustProxy: boolean;
 }
 
@@ -62,6 +79,17 @@ const boolean: Parser<boolean> = (raw) => {
 
 const text: Parser<string> = (raw) => raw;
 
+const rate: Parser<number> = (raw) => {
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(raw)) throw new ConfigValueError('must be a number from 0 to 1');
+  return Number(raw);
+};
+
+const dollars: Parser<number> = (raw) => {
+  const micros = parseUsd(raw);
+  if (micros === null) throw new ConfigValueError('must be dollars such as 10 or 2.50');
+  return micros;
+};
+
 const nullableUrl = (protocols: string[]): Parser<string | null> => (raw) => {
   let url: URL;
   try {
@@ -87,6 +115,9 @@ function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
   return s;
 }
 
+/** The catalog shipped with BatchRouter, found from this file so the working directory does not matter. */
+const SHIPPED_CATALOG = fileURLToPath(new URL('../catalog/catalog.json', import.meta.url));
+
 /** Every setting, in the order the README documents them. */
 export const SETTINGS = [
   setting({ key: 'port', env: 'PORT', doc: 'TCP port of the HTTP server', parse: integer(0, 65535), fallback: 8080 }),
@@ -101,12 +132,22 @@ export const SETTINGS = [
   setting({ key: 'databaseSchema', env: 'BATCHROUTER_DATABASE_SCHEMA', doc: 'PostgreSQL schema for the tables; the job queue uses <schema>_jobs', parse: identifier, fallback: 'batchrouter' }),
   setting({ key: 'dataDir', env: 'BATCHROUTER_DATA_DIR', doc: 'embedded database, lock file and generated admin token', parse: (raw) => path.resolve(raw), fallback: path.resolve('data') }),
   setting({ key: 'environment', env: 'BATCHROUTER_ENV', doc: 'live (br_live_ keys) or test (br_test_ keys)', parse: oneOf<Environment>('live', 'test'), fallback: 'live' }),
+  setting({ key: 'catalogFile', env: 'BATCHROUTER_CATALOG_FILE', doc: 'the catalog file (providers, models, prices, lanes); unset uses the shipped catalog/catalog.json', parse: (raw) => path.resolve(raw), fallback: SHIPPED_CATALOG }),
+  setting({ key: 'sandbox', env: 'BATCHROUTER_SANDBOX', doc: 'enable the simulated sandbox lanes (tests, demos); turn off in production', parse: boolean, fallback: true }),
+  setting({ key: 'sandboxSeed', env: 'BATCHROUTER_SANDBOX_SEED', doc: 'seed of the sandbox\'s deterministic draws', parse: text, fallback: 'batchrouter' }),
+  setting({ key: 'sandboxLatencyMedianMs', env: 'BATCHROUTER_SANDBOX_LATENCY_MS', doc: 'median latency of a sandbox sync call (0: none)', parse: integer(0, 600_000), fallback: 200 }),
+  setting({ key: 'sandboxLatencyP99Ms', env: 'BATCHROUTER_SANDBOX_LATENCY_P99_MS', doc: '99th percentile of sandbox sync latency (at least the median)', parse: integer(0, 600_000), fallback: 1_000 }),
+  setting({ key: 'sandboxBatchSeconds', env: 'BATCHROUTER_SANDBOX_BATCH_SECONDS', doc: 'time a sandbox batch job takes to complete', parse: integer(0, 172_800), fallback: 5 }),
+  setting({ key: 'sandboxTransientFailureRate', env: 'BATCHROUTER_SANDBOX_TRANSIENT_FAILURE_RATE', doc: 'share of sandbox requests failing with a retryable error', parse: rate, fallback: 0 }),
+  setting({ key: 'sandboxPermanentFailureRate', env: 'BATCHROUTER_SANDBOX_PERMANENT_FAILURE_RATE', doc: 'share of sandbox requests failing for good', parse: rate, fallback: 0 }),
+  setting({ key: 'starterCreditsMicros', env: 'BATCHROUTER_STARTER_CREDITS_USD', doc: 'test credits every new org starts with; set 0 in production', parse: dollars, fallback: 10_000_000 }),
   setting({ key: 'adminToken', env: 'BATCHROUTER_ADMIN_TOKEN', doc: 'operator API token (24+ characters); unset generates one into BATCHROUTER_DATA_DIR/admin-token', parse: adminToken, fallback: null }),
   setting({ key: 'publicUrl', env: 'BATCHROUTER_PUBLIC_URL', doc: 'external base URL used in links; unset derives it from each request', parse: nullableUrl(['http:', 'https:']), fallback: null }),
   setting({ key: 'logLevel', env: 'BATCHROUTER_LOG_LEVEL', doc: 'pino log level', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), fallback: 'info' }),
   setting({ key: 'agentRegisterEnabled', env: 'BATCHROUTER_AGENT_REGISTER', doc: 'whether POST /v1/auth/agent-register is open', parse: boolean, fallback: true }),
   setting({ key: 'agentRegisterPerHour', env: 'BATCHROUTER_AGENT_REGISTER_PER_HOUR', doc: 'agent registrations per client address per hour', parse: integer(1, 1_000_000), fallback: 20 }),
   setting({ key: 'bodyLimitBytes', env: 'BATCHROUTER_BODY_LIMIT_BYTES', doc: 'largest JSON request body', parse: integer(1024, 1024 * 1024 * 1024), fallback: 1024 * 1024 }),
+  setting({ key: 'batchBodyLimitBytes', env: 'BATCHROUTER_BATCH_BODY_LIMIT_BYTES', doc: 'largest quote or submit body (manifests of up to 100,000 items)', parse: integer(1024, 4 * 1024 * 1024 * 1024), fallback: 256 * 1024 * 1024 }),
   setting({ key: 'trustProxy', env: 'BATCHROUTER_TRUST_PROXY', doc: 'trust X-Forwarded-For for the client address (behind a load balancer)', parse: boolean, fallback: false }),
 ] as const;
 

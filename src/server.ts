@@ -1,6 +1,6 @@
 /**
- * Starts BatchRouter: takes the data-directory lock (embedded shape), opens and migrates the
- * database, starts the job queue and the HTTP server. `stop()` undoes it all in reverse.
+ * Starts BatchRouter: loads the catalog, takes the data-directory lock (embedded shape), opens and
+ * migrates the database, starts the job queue and the HTTP server. `stop()` undoes it all in reverse.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,7 +12,11 @@ import { openDatabase, type Database, type DatabaseTarget } from './db/database.
 import { lockDataDirectory, type DataDirectoryLock } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import { makeCaches, makeLocalInvalidation } from './domain/cache.ts';
-import type { DomainContext } from './domain/context.ts';
+import { enabledLanes } from './domain/catalog-lanes.ts';
+import { loadCatalog } from './domain/catalog-loader.ts';
+import { loadSigningSecret } from './domain/artifacts.ts';
+import { makeRuntimeLanes } from './lanes/registry.ts';
+import type { WorkerContext } from './worker/tasks.ts';
 import { startPostgresInvalidation } from './db/invalidation.ts';
 import { makeApp, type App } from './http/app.ts';
 import { startQueue, type Queue } from './worker/queue.ts';
@@ -30,6 +34,8 @@ export interface RunningServer {
   app: App | null;
   database: Database;
   config: Config;
+  /** What the domain and the workers run with (tests drive tasks through it). */
+  ctx: WorkerContext;
   stop(): Promise<void>;
 }
 
@@ -73,6 +79,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
+    // A bad catalog stops the start before anything is opened or locked.
+    const catalog = await loadCatalog(config.catalogFile);
+    // Real providers' lanes need credentials, which no setting supplies yet: only the sandbox can be on.
+    const lanes = enabledLanes(catalog, { sandbox: config.sandbox, configuredProviders: new Set() });
+    logger.info({ catalog: config.catalogFile, models: catalog.models.length, enabled_lanes: lanes.map((lane) => lane.id) }, 'catalog loaded');
     let lock: DataDirectoryLock | null = null;
     if (target.kind === 'pglite' && target.directory !== null) {
       lock = await lockDataDirectory(path.dirname(target.directory));
@@ -89,19 +100,32 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       cleanups.push(() => shared.stop());
       invalidation = shared;
     }
-    const ctx: DomainContext = { db: database.db, clock, environment: config.environment, caches, invalidation };
-    const queue: Queue = await startQueue(database, config, ctx, logger, { work: role !== 'api' });
+    const queue: Queue = await startQueue(database, config, logger, { work: role !== 'api' });
     cleanups.push(() => queue.stop());
+    const ctx: WorkerContext = {
+      db: database.db,
+      clock,
+      environment: config.environment,
+      caches,
+      invalidation,
+      catalog,
+      lanes,
+      jobs: queue.jobs,
+      runtimeLanes: makeRuntimeLanes(catalog, lanes, config, { db: database.db, clock }),
+      logger,
+    };
+    if (role !== 'api') await queue.startWorkers(ctx);
     if (role === 'worker') {
       logger.info({ role }, 'worker started');
-      return { url: '', app: null, database, config, stop };
+      return { url: '', app: null, database, config, ctx, stop };
     }
-    const app = await makeApp({ ctx, config, adminToken: await resolveAdminToken(config), logger });
+    const signingSecret = await loadSigningSecret(database.db, clock.now());
+    const app = await makeApp({ ctx, config, signingSecret, adminToken: await resolveAdminToken(config), logger });
     cleanups.push(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://[::1]');
     logger.info({ url, role, environment: config.environment, database: target.kind }, `BatchRouter listening on ${url}`);
-    return { url, app, database, config, stop };
+    return { url, app, database, config, ctx, stop };
   } catch (error) {
     await stop();
     throw error;

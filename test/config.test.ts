@@ -17,8 +17,19 @@ describe('loadConfig', () => {
       BATCHROUTER_ENV: 'test',
       BATCHROUTER_ADMIN_TOKEN: 'x'.repeat(32),
       BATCHROUTER_AGENT_REGISTER: 'off',
+      BATCHROUTER_CATALOG_FILE: '/etc/batchrouter/catalog.json',
+      BATCHROUTER_SANDBOX: 'false',
     });
-    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', databaseUrl: 'postgres://u@db:5432/br', dataDir: '/var/lib/br', environment: 'test', agentRegisterEnabled: false });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u@db:5432/br',
+      dataDir: '/var/lib/br',
+      environment: 'test',
+      agentRegisterEnabled: false,
+      catalogFile: '/etc/batchrouter/catalog.json',
+      sandbox: false,
+    });
   });
 
   it('names every bad variable at once', () => {

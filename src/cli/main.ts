@@ -11,6 +11,7 @@ import { openDatabase } from '../db/database.ts';
 import { DataDirectoryLockedError, lockDataDirectory } from '../db/data-dir-lock.ts';
 import { migrate } from '../db/migrate.ts';
 import { describeSecret, hashSecret, parseSecret } from '../domain/api-key-secrets.ts';
+import { CatalogError } from '../domain/catalog-loader.ts';
 import { databaseTargetOf, startServer } from '../server.ts';
 import path from 'node:path';
 import { callOperatorApi, OperatorCommandError } from './operator-client.ts';
@@ -116,7 +117,7 @@ try {
     console.error(`${error.message}\n${USAGE}`);
     process.exit(2);
   }
-  if (error instanceof ConfigError || error instanceof DataDirectoryLockedError || error instanceof OperatorCommandError) {
+  if (error instanceof ConfigError || error instanceof CatalogError || error instanceof DataDirectoryLockedError || error instanceof OperatorCommandError) {
     console.error(error.message);
     process.exit(1);
   }

@@ -1,5 +1,6 @@
 /** Row types of every table, as Kysely sees them after the normalisation in database.ts. */
 import type { ColumnType, Generated } from 'kysely';
+import type { LaneResult } from '../lanes/types.ts';
 
 export type Role = 'owner' | 'admin' | 'member';
 export type LedgerEntryType = 'grant' | 'reservation' | 'capture' | 'release' | 'adjustment';
@@ -85,6 +86,99 @@ export interface SchemaMigrationsTable {
   applied_at: Timestamp;
 }
 
+export type BatchStatus = 'pending' | 'queued' | 'routing' | 'dispatched' | 'processing' | 'completing' | 'completed' | 'failed' | 'cancelled' | 'expired';
+export type ItemStatus = 'queued' | 'dispatched' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+type JsonValue = ColumnType<unknown, string, string>;
+type NullableJson = ColumnType<unknown, string | null, string | null>;
+
+export interface QuotesTable {
+  id: string;
+  org_id: string;
+  manifest_sha256: string;
+  prices: JsonValue;
+  body: JsonValue;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface BatchesTable {
+  id: string;
+  org_id: string;
+  status: BatchStatus;
+  sla_tier: string;
+  routing_mode: string;
+  privacy_tier: string;
+  allowed_regions: string[];
+  sla_deadline: Timestamp;
+  quote_id: string | null;
+  idempotency_key: string;
+  request_sha256: string;
+  metadata: JsonValue;
+  item_count: number;
+  estimate: JsonValue;
+  fee_bps: number;
+  reserved_micros: number;
+  captured_micros: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface WorkUnitsTable {
+  id: string;
+  batch_id: string;
+  lane_id: string;
+  mode: 'batch' | 'sync';
+  status: 'pending' | 'submitted' | 'finished' | 'cancelled';
+  provider_job_id: string | null;
+  item_count: number;
+  polls: Generated<number>;
+  created_at: Timestamp;
+  submitted_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface BatchItemsTable {
+  batch_id: string;
+  item_index: number;
+  customer_item_id: string;
+  operation: string;
+  model: string;
+  model_options: string[];
+  input: JsonValue;
+  status: ItemStatus;
+  lane_id: string;
+  assigned_model: string;
+  work_unit_id: string | null;
+  attempts: Generated<number>;
+  input_tokens: number;
+  max_cost_micros: number;
+  cost_micros: number | null;
+  output: NullableJson;
+  usage: NullableJson;
+  error: NullableJson;
+  route_receipt: JsonValue;
+  result_sequence: number | null;
+  finished_at: Timestamp | null;
+}
+
+export interface InstanceSecretsTable {
+  name: string;
+  secret: string;
+  created_at: Timestamp;
+}
+
+/** A sandbox provider batch job; `outcomes` and `results` are in the order the job finishes them. */
+export interface SandboxJobsTable {
+  id: string;
+  lane_id: string;
+  created_at: Timestamp;
+  ready_at: Timestamp;
+  cancelled_at: Timestamp | null;
+  outcomes: string;
+  results: ColumnType<LaneResult[], string, string>;
+}
+
 export interface DB {
   orgs: OrgsTable;
   users: UsersTable;
@@ -94,6 +188,12 @@ export interface DB {
   rate_limit_windows: RateLimitWindowsTable;
   audit_events: AuditEventsTable;
   schema_migrations: SchemaMigrationsTable;
+  quotes: QuotesTable;
+  batches: BatchesTable;
+  work_units: WorkUnitsTable;
+  batch_items: BatchItemsTable;
+  instance_secrets: InstanceSecretsTable;
+  sandbox_jobs: SandboxJobsTable;
 }
 
 /** Anything a query can run on: the database or an open transaction. */

@@ -9,6 +9,7 @@ import { listMembers } from '../db/queries/memberships.ts';
 import { findOrg, insertOrg } from '../db/queries/orgs.ts';
 import { SCOPES } from './access.ts';
 import { issueKey } from './api-keys.ts';
+import { recordMovement } from './credits.ts';
 import { recordAudit } from './audit.ts';
 import type { DomainContext, Principal, RequestOrigin } from './context.ts';
 import { ApiError } from './errors.ts';
@@ -17,6 +18,8 @@ import { consumeRateLimit, HOUR_MS } from './rate-limits.ts';
 export interface AgentRegistrationPolicy {
   enabled: boolean;
   perAddressPerHour: number;
+  /** Test credits a new org starts with (0 for none). */
+  starterCreditsMicros: number;
 }
 
 export interface AgentRegistration {
@@ -57,6 +60,9 @@ export async function registerAgent(
       expiresAt: null,
       at: now,
     });
+    if (policy.starterCreditsMicros > 0) {
+      await recordMovement(trx, { orgId, type: 'grant', amountMicros: policy.starterCreditsMicros, reason: 'starter credits', actor: 'system', at: now });
+    }
     await recordAudit(trx, {
       orgId,
       actor: { type: 'anonymous', id: null },

@@ -6,9 +6,38 @@
 import { newId } from '../ids.ts';
 import { addToBalance } from '../db/queries/orgs.ts';
 import { insertLedgerEntry } from '../db/queries/credit-ledger.ts';
+import type { Executor, LedgerEntryType } from '../db/schema.ts';
 import type { DomainContext, RequestOrigin } from './context.ts';
 import { ApiError } from './errors.ts';
 import { recordAudit } from './audit.ts';
+
+export interface Movement {
+  orgId: string;
+  type: LedgerEntryType;
+  /** Positive adds to the balance, negative takes from it. */
+  amountMicros: number;
+  reason: string;
+  actor: string;
+  at: Date;
+}
+
+/** Moves credits and writes its ledger row, inside the caller's transaction. */
+export async function recordMovement(db: Executor, movement: Movement): Promise<GrantResult> {
+  const balanceMicros = await addToBalance(db, movement.orgId, movement.amountMicros);
+  if (balanceMicros === null) throw new ApiError('org_not_found', `No org ${movement.orgId} exists on this instance.`);
+  const ledgerEntryId = newId('led');
+  await insertLedgerEntry(db, {
+    id: ledgerEntryId,
+    org_id: movement.orgId,
+    entry_type: movement.type,
+    amount_micros: movement.amountMicros,
+    balance_after_micros: balanceMicros,
+    reason: movement.reason,
+    actor: movement.actor,
+    created_at: movement.at,
+  });
+  return { ledgerEntryId, balanceMicros };
+}
 
 export interface GrantResult {
   ledgerEntryId: string;
@@ -26,19 +55,7 @@ export async function grantCredits(
   }
   const at = ctx.clock.now();
   const grant = await ctx.db.transaction().execute(async (trx) => {
-    const balanceMicros = await addToBalance(trx, input.orgId, input.amountMicros);
-    if (balanceMicros === null) throw new ApiError('org_not_found', `No org ${input.orgId} exists on this instance.`);
-    const ledgerEntryId = newId('led');
-    await insertLedgerEntry(trx, {
-      id: ledgerEntryId,
-      org_id: input.orgId,
-      entry_type: 'grant',
-      amount_micros: input.amountMicros,
-      balance_after_micros: balanceMicros,
-      reason: input.reason,
-      actor: 'operator',
-      created_at: at,
-    });
+    const { ledgerEntryId, balanceMicros } = await recordMovement(trx, { orgId: input.orgId, type: 'grant', amountMicros: input.amountMicros, reason: input.reason, actor: 'operator', at });
     await ctx.invalidation.publish(trx, { kind: 'org', id: input.orgId });
     await recordAudit(trx, {
       orgId: input.orgId,

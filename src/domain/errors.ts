@@ -66,7 +66,7 @@ export const ERROR_CODES = {
   },
   insufficient_credits: {
     status: 402,
-    meaning: "The org's credit balance cannot cover the request.",
+    meaning: "The org's available credit balance cannot cover the batch's maximum cost, which submit reserves.",
     fix: 'Add credits, then check the balance with GET /v1/auth/account.',
   },
   invalid_request: {
@@ -78,6 +78,56 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'The body is not valid JSON.',
     fix: 'Send a JSON document that parses, with Content-Type: application/json.',
+  },
+  quote_not_found: {
+    status: 404,
+    meaning: 'No quote with that id exists in your org.',
+    fix: 'Quote the manifest with POST /v1/batches/quote and use its quote_id, or submit without quote_id.',
+  },
+  quote_expired: {
+    status: 422,
+    meaning: 'The quote is more than ten minutes old: its prices are no longer locked.',
+    fix: 'Quote again, or submit without quote_id to run at current prices.',
+  },
+  quote_mismatch: {
+    status: 422,
+    meaning: 'The quote was made for a different manifest (items, models, SLA, privacy or regions differ).',
+    fix: 'Quote exactly this manifest, or submit without quote_id.',
+  },
+  idempotency_key_required: {
+    status: 400,
+    meaning: 'Submitting a batch needs an Idempotency-Key header of 8 to 128 characters.',
+    fix: 'Send a unique Idempotency-Key per batch (a UUID works) and reuse it only to retry the same request.',
+  },
+  idempotency_key_reused: {
+    status: 409,
+    meaning: 'This Idempotency-Key was already used with a different request body.',
+    fix: 'Use a new key for a new batch; reuse a key only to retry the identical request.',
+  },
+  idempotency_key_in_flight: {
+    status: 409,
+    meaning: 'A request with this Idempotency-Key is still being processed.',
+    fix: 'Wait a moment and retry: you will get the batch it created.',
+  },
+  batch_not_found: {
+    status: 404,
+    meaning: "No batch with that id exists in your org (another org's batches are never visible).",
+    fix: 'List your batches with GET /v1/batches and use one of their ids.',
+  },
+  batch_finished: {
+    status: 409,
+    meaning: 'The batch has already finished (completed, failed, cancelled or expired): it cannot be changed.',
+    fix: 'Nothing to do; read its results.',
+  },
+  artifact_not_ready: {
+    status: 409,
+    meaning: 'The results artifact exists once the batch has finished.',
+    fix: 'Poll GET /v1/batches/{id} until its status is terminal, or page GET /v1/batches/{id}/results meanwhile.',
+  },
+  artifact_link_invalid: {
+    status: 403,
+    meaning: 'The artifact link is expired or its signature does not match.',
+    fix: 'Ask for a fresh link with GET /v1/batches/{id}/artifact-url.',
   },
   api_key_not_found: {
     status: 404,

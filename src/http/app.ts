@@ -1,19 +1,23 @@
 /**
  * Builds the HTTP application from its dependencies. Nothing here opens a database or reads the
- * environment: `makeApp({ ctx, config, adminToken, logger })` is all it needs.
+ * environment: `makeApp({ ctx, config, signingSecret, adminToken, logger })` is all it needs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { DomainContext } from '../domain/context.ts';
+import type { BatchContext } from '../domain/batches.ts';
 import { newId } from '../ids.ts';
 import { makeAccessHook } from './authentication.ts';
 import { makeClientErrorHandler, makeErrorHandler, makeNotFoundHandler } from './errors.ts';
 import { registerAccountRoute } from './routes/auth-account.ts';
 import { registerApiKeyRoutes } from './routes/auth-account-api-keys.ts';
 import { registerAgentRegisterRoute } from './routes/auth-agent-register.ts';
+import { registerBatchResultRoutes } from './routes/batch-results.ts';
+import { registerBatchRoutes } from './routes/batches.ts';
+import { registerQuoteRoutes } from './routes/batches-quote.ts';
+import { registerCatalogRoutes } from './routes/catalog.ts';
 import { registerDocsRoutes } from './routes/docs.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerOperatorRoutes } from './routes/operator.ts';
@@ -23,8 +27,10 @@ import { validatorCompiler } from './validation.ts';
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
 export interface AppDependencies {
-  ctx: DomainContext;
+  ctx: BatchContext;
   config: Config;
+  /** Signs artifact download links. */
+  signingSecret: Buffer;
   adminToken: string;
   logger: Logger;
 }
@@ -69,9 +75,13 @@ export async function makeApp(deps: AppDependencies): Promise<App> {
 
   await registerDocsRoutes(app);
   registerOperationsRoutes(app, ctx);
-  registerAgentRegisterRoute(app, ctx, { enabled: config.agentRegisterEnabled, perAddressPerHour: config.agentRegisterPerHour });
+  registerAgentRegisterRoute(app, ctx, { enabled: config.agentRegisterEnabled, perAddressPerHour: config.agentRegisterPerHour, starterCreditsMicros: config.starterCreditsMicros });
   registerAccountRoute(app, ctx);
   registerApiKeyRoutes(app, ctx);
+  registerCatalogRoutes(app, ctx.catalog, ctx.lanes);
+  registerQuoteRoutes(app, ctx, config.batchBodyLimitBytes);
+  registerBatchRoutes(app, ctx, config.batchBodyLimitBytes);
+  registerBatchResultRoutes(app, ctx, deps.signingSecret, config.publicUrl);
   registerOperatorRoutes(app, ctx);
   return app;
 }

@@ -1,58 +1,89 @@
 /**
  * The job queue (pg-boss) on the same database as everything else: its own schema on PostgreSQL,
- * or the embedded PGlite instance through pg-boss's adapter. Workers fetch in batches: pg-boss's
- * default of one job per polling interval would crawl.
+ * or the embedded PGlite instance through pg-boss's adapter. Jobs are sent inside the caller's
+ * transaction, so a job exists exactly when the change that asked for it was committed. Workers
+ * fetch several jobs per poll: pg-boss's default of one per polling interval would crawl.
  */
-import { PgBoss } from 'pg-boss';
+import { fromKysely, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import type { DomainContext } from '../domain/context.ts';
-import { pruneRateLimitWindowsTask } from './prune-rate-limit-windows.ts';
+import type { JobQueue } from '../domain/batches.ts';
+import { cancelProviderJobTask } from './cancel-provider-job.ts';
+import { expireBatchesTask } from './expire-batches.ts';
+import { finalizeBatchTask } from './finalize-batch.ts';
+import { pollWorkUnitTask } from './poll-work-unit.ts';
+import { pruneExpiredRowsTask } from './prune-expired-rows.ts';
+import { routeBatchTask } from './route-batch.ts';
+import { runWorkUnitTask } from './run-work-unit.ts';
+import type { JobData, Task, WorkerContext } from './tasks.ts';
 
-/** A task: one queue, what it does, and optionally when it runs by itself (cron, UTC). */
-export interface Task {
-  name: string;
-  cron?: string;
-  run(ctx: DomainContext): Promise<void>;
-}
+const TASKS: readonly Task[] = [
+  routeBatchTask,
+  runWorkUnitTask,
+  pollWorkUnitTask,
+  finalizeBatchTask,
+  cancelProviderJobTask,
+  expireBatchesTask,
+  pruneExpiredRowsTask,
+];
 
-const TASKS: readonly Task[] = [pruneRateLimitWindowsTask];
+/** How often an idle worker looks for jobs. */
+const POLLING_INTERVAL_SECONDS = 0.5;
 
 export interface Queue {
-  boss: PgBoss;
+  jobs: JobQueue;
+  /** Runs every task in this process (roles `all` and `worker`). */
+  startWorkers(ctx: WorkerContext): Promise<void>;
   stop(): Promise<void>;
 }
 
-/**
- * Starts the queue. With `work` set this process also runs the tasks (roles `all` and `worker`);
- * an API-only process just sends jobs.
- */
-export async function startQueue(
-  database: Database,
-  config: Config,
-  ctx: DomainContext,
-  logger: Logger,
-  options: { work: boolean },
-): Promise<Queue> {
+/** Starts the queue for sending; `startWorkers` makes this process run jobs too. */
+export async function startQueue(database: Database, config: Config, logger: Logger, options: { work: boolean }): Promise<Queue> {
   const schema = `${database.schema}_jobs`;
+  const shared = { schema, supervise: options.work, schedule: options.work };
   const boss =
     database.queueDatabase !== null
-      ? new PgBoss({ db: database.queueDatabase, backend: 'pglite', schema, supervise: options.work, schedule: options.work })
-      : new PgBoss({
-          connectionString: config.databaseUrl ?? undefined,
-          schema,
-          max: 4,
-          supervise: options.work,
-          schedule: options.work,
-        });
+      ? new PgBoss({ db: database.queueDatabase, backend: 'pglite', ...shared })
+      : new PgBoss({ connectionString: config.databaseUrl ?? undefined, max: 4, ...shared });
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
   for (const task of TASKS) {
-    await boss.createQueue(task.name);
-    if (!options.work) continue;
-    if (task.cron !== undefined) await boss.schedule(task.name, task.cron);
-    await boss.work(task.name, { batchSize: 10 }, async () => task.run(ctx));
+    await boss.createQueue(task.name, { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60 });
   }
-  return { boss, stop: () => boss.stop({ graceful: true, timeout: 10_000 }) };
+  const jobs: JobQueue = {
+    send: async (db, name, data, sendOptions = {}) => {
+      await boss.send(name, data, {
+        db: fromKysely(db),
+        ...(sendOptions.startAfterSeconds !== undefined ? { startAfter: sendOptions.startAfterSeconds } : {}),
+        ...(sendOptions.singletonKey !== undefined ? { singletonKey: sendOptions.singletonKey } : {}),
+      });
+    },
+  };
+  return {
+    jobs,
+    startWorkers: async (ctx) => {
+      for (const task of TASKS) {
+        if (task.cron !== undefined) await boss.schedule(task.name, task.cron);
+        // Each job of a fetched batch succeeds or fails on its own, so one failure does not retry the rest.
+        await boss.work<JobData, unknown, { batchSize: number; pollingIntervalSeconds: number; perJobResults: true }>(
+          task.name,
+          { batchSize: task.batchSize, pollingIntervalSeconds: POLLING_INTERVAL_SECONDS, perJobResults: true },
+          async (batch) =>
+            Promise.all(
+              batch.map(async (job) => {
+                try {
+                  await task.run(ctx, job.data);
+                  return { id: job.id, status: 'completed' as const };
+                } catch (error) {
+                  ctx.logger.error({ err: error, job: task.name, job_id: job.id }, 'job failed; it will be retried');
+                  return { id: job.id, status: 'failed' as const, output: { message: error instanceof Error ? error.message : String(error) } };
+                }
+              }),
+            ),
+        );
+      }
+    },
+    stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
+  };
 }

@@ -24,7 +24,7 @@ async function account(url: string, key: string) {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'br-embedded-'));
-  env = { BATCHROUTER_DATA_DIR: dataDir, DATABASE_URL: '' };
+  env = { BATCHROUTER_DATA_DIR: dataDir, DATABASE_URL: '', BATCHROUTER_STARTER_CREDITS_USD: '0' };
   server = await startServerProcess(env);
   env['BASE_URL'] = server.url;
 });

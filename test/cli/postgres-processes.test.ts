@@ -14,6 +14,7 @@ describe.skipIf(TEST_DATABASE_URL === null)('two API processes and a worker on o
     BATCHROUTER_DATABASE_SCHEMA: schema,
     BATCHROUTER_ADMIN_TOKEN: 'processes-admin-token-0123456789',
     BATCHROUTER_AGENT_REGISTER_PER_HOUR: '6',
+    BATCHROUTER_STARTER_CREDITS_USD: '0',
   };
   let a: ServerProcess;
   let b: ServerProcess;

@@ -67,6 +67,12 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     logLevel: 'silent',
     databaseUrl: TEST_DATABASE_URL,
     databaseSchema: freshSchemaName(),
+    // Tests count money exactly: orgs start empty unless a test says otherwise.
+    starterCreditsMicros: 0,
+    // The sandbox answers at once unless a test wants it slow.
+    sandboxLatencyMedianMs: 0,
+    sandboxLatencyP99Ms: 0,
+    sandboxBatchSeconds: 0,
     ...overrides,
   };
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock();

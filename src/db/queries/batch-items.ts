@@ -1,0 +1,154 @@
+/** SQL for batch items: stored in bulk at submit, dispatched per work unit, finished once each. */
+import type { Insertable, Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { BatchItemsTable, DB, Executor, ItemStatus } from '../schema.ts';
+
+/** A jsonb parameter: SQL NULL for null, else the JSON text. */
+const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/** Rows per INSERT: 18 columns × 2,000 rows stays under PostgreSQL's 65,535 parameters. */
+const INSERT_CHUNK = 2_000;
+/** Results per UPDATE … FROM (VALUES …). */
+const RESULT_CHUNK = 1_000;
+
+export async function insertItems(db: Executor, items: Insertable<BatchItemsTable>[]): Promise<void> {
+  for (let start = 0; start < items.length; start += INSERT_CHUNK) {
+    await db.insertInto('batch_items').values(items.slice(start, start + INSERT_CHUNK)).execute();
+  }
+}
+
+export async function countItemsByStatus(db: Kysely<DB>, batchId: string): Promise<Partial<Record<ItemStatus, number>>> {
+  const rows = await db
+    .selectFrom('batch_items')
+    .select(['status', sql<number>`count(*)::int`.as('count')])
+    .where('batch_id', '=', batchId)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+}
+
+/** Queued items with their lane, operation, model and size, grouped: what sharding into work units needs. */
+export async function queuedItemsForSharding(db: Executor, batchId: string) {
+  return db
+    .selectFrom('batch_items')
+    .select(['item_index', 'lane_id', 'operation', 'assigned_model', sql<number>`octet_length(input::text)`.as('bytes')])
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'queued')
+    .orderBy('lane_id')
+    .orderBy('operation')
+    .orderBy('assigned_model')
+    .orderBy('item_index')
+    .execute();
+}
+
+/** Hands items to a work unit: one more attempt each. */
+export async function assignItemsToUnit(db: Executor, batchId: string, indexes: number[], unitId: string): Promise<void> {
+  await db
+    .updateTable('batch_items')
+    .set((eb) => ({ work_unit_id: unitId, status: 'dispatched', attempts: eb('attempts', '+', 1) }))
+    .where('batch_id', '=', batchId)
+    .where('item_index', 'in', indexes)
+    .where('status', '=', 'queued')
+    .execute();
+}
+
+/** The items of a unit that still await a result (cancelled and expired ones are left out). */
+export async function openItemsOfUnit(db: Executor, unitId: string) {
+  return db
+    .selectFrom('batch_items')
+    .select(['batch_id', 'item_index', 'operation', 'assigned_model', 'input', 'attempts', 'route_receipt'])
+    .where('work_unit_id', '=', unitId)
+    .where('status', '=', 'dispatched')
+    .orderBy('item_index')
+    .execute();
+}
+
+export type OpenItem = Awaited<ReturnType<typeof openItemsOfUnit>>[number];
+
+export interface ItemResult {
+  index: number;
+  status: 'succeeded' | 'failed';
+  costMicros: number | null;
+  output: unknown;
+  usage: unknown;
+  error: unknown;
+  routeReceipt: unknown;
+}
+
+/**
+ * Records results for items still dispatched to `unitId`; an item that already has a result (or
+ * was cancelled, expired, or moved to another unit) is left alone, so each item is finished once.
+ */
+export async function recordItemResults(db: Executor, batchId: string, unitId: string, results: ItemResult[], at: Date): Promise<number> {
+  let recorded = 0;
+  for (let start = 0; start < results.length; start += RESULT_CHUNK) {
+    const rows = results.slice(start, start + RESULT_CHUNK).map(
+      (r) =>
+        sql`(${r.index}::int, ${r.status}::text, ${r.costMicros}::bigint, ${json(r.output)}::jsonb, ${json(r.usage)}::jsonb, ${json(r.error)}::jsonb, ${json(r.routeReceipt)}::jsonb)`,
+    );
+    const result = await sql`
+      update batch_items as b set
+        status = v.status, cost_micros = v.cost, output = v.output, usage = v.usage, error = v.error,
+        route_receipt = v.receipt, result_sequence = nextval('batch_result_sequence'), finished_at = ${at}
+      from (values ${sql.join(rows)}) as v(item_index, status, cost, output, usage, error, receipt)
+      where b.batch_id = ${batchId} and b.item_index = v.item_index and b.work_unit_id = ${unitId}
+        and b.status = 'dispatched'`.execute(db);
+    recorded += Number(result.numAffectedRows ?? 0);
+  }
+  return recorded;
+}
+
+/** Puts items back in the queue for another attempt, with their receipts updated. */
+export async function requeueItems(db: Executor, batchId: string, unitId: string, items: { index: number; routeReceipt: unknown }[]): Promise<void> {
+  for (let start = 0; start < items.length; start += RESULT_CHUNK) {
+    const rows = items.slice(start, start + RESULT_CHUNK).map((r) => sql`(${r.index}::int, ${json(r.routeReceipt)}::jsonb)`);
+    await sql`
+      update batch_items as b set status = 'queued', work_unit_id = null, route_receipt = v.receipt
+      from (values ${sql.join(rows)}) as v(item_index, receipt)
+      where b.batch_id = ${batchId} and b.item_index = v.item_index and b.work_unit_id = ${unitId} and b.status = 'dispatched'`.execute(db);
+  }
+}
+
+/** Finishes every open item of a batch as cancelled or expired; returns how many. */
+export async function finishOpenItems(db: Executor, batchId: string, status: Extract<ItemStatus, 'cancelled' | 'expired'>, error: unknown, at: Date): Promise<number> {
+  const result = await sql`
+    update batch_items set status = ${status}, error = ${json(error)}::jsonb,
+      result_sequence = nextval('batch_result_sequence'), finished_at = ${at}
+    where batch_id = ${batchId} and result_sequence is null`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+export async function countOpenItems(db: Executor, batchId: string): Promise<number> {
+  const row = await db
+    .selectFrom('batch_items')
+    .select(sql<number>`count(*)::int`.as('open'))
+    .where('batch_id', '=', batchId)
+    .where('result_sequence', 'is', null)
+    .executeTakeFirstOrThrow();
+  return row.open;
+}
+
+/** Provider cost of the succeeded items, and how many succeeded, per lane. */
+export async function costsByLane(db: Executor, batchId: string) {
+  return db
+    .selectFrom('batch_items')
+    .select(['lane_id', sql<string>`coalesce(sum(cost_micros), 0)::text`.as('cost'), sql<number>`count(*)::int`.as('items')])
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'succeeded')
+    .groupBy('lane_id')
+    .execute();
+}
+
+/** Finished items after `afterSequence`, in finishing order. */
+export async function resultsPage(db: Kysely<DB>, batchId: string, afterSequence: number, limit: number) {
+  return db
+    .selectFrom('batch_items')
+    .select(['customer_item_id', 'status', 'assigned_model', 'lane_id', 'output', 'usage', 'cost_micros', 'error', 'route_receipt', 'result_sequence'])
+    .where('batch_id', '=', batchId)
+    .where('result_sequence', '>', afterSequence)
+    .orderBy('result_sequence')
+    .limit(limit)
+    .execute();
+}
+
+export type ResultRow = Awaited<ReturnType<typeof resultsPage>>[number];

@@ -1,0 +1,285 @@
+/**
+ * Batches as customers see them: submit (validate everything, reserve credits, store, queue),
+ * read, list, cancel. The work itself happens in the worker tasks.
+ */
+import { sql } from 'kysely';
+import { isoTimestamp } from '../clock.ts';
+import { newId } from '../ids.ts';
+import { formatUsd } from '../money.ts';
+import { countItemsByStatus, costsByLane, finishOpenItems, insertItems } from '../db/queries/batch-items.ts';
+import {
+  findBatch,
+  findBatchByIdempotencyKey,
+  insertBatch,
+  listBatches,
+  lockBatch,
+  transitionBatch,
+  type BatchRow,
+} from '../db/queries/batches.ts';
+import { cancelOpenUnits, findSubmittedUnits } from '../db/queries/work-units.ts';
+import type { Executor, ItemStatus } from '../db/schema.ts';
+import { recordAudit } from './audit.ts';
+import { isTerminalBatch, statusesBefore } from './batch-states.ts';
+import { canonicalHash } from './canonical-json.ts';
+import type { Principal, RequestOrigin } from './context.ts';
+import { ApiError } from './errors.ts';
+import type { Manifest } from './manifest.ts';
+import { checkAndRoute, planTotals, presentPlan, pricesForSubmit, slaDeadline, type PlanPresentation, type RoutingContext } from './quotes.ts';
+import type { RoutedItem } from './routing.ts';
+import { reserve, settle } from './settlement.ts';
+
+/** The background jobs the domain asks for. */
+export type JobName = 'route-batch' | 'run-work-unit' | 'poll-work-unit' | 'finalize-batch' | 'cancel-provider-job';
+
+export interface JobQueue {
+  /** Queues a job inside `db`'s transaction: it exists only if that transaction commits. */
+  send(db: Executor, name: JobName, data: Record<string, string>, options?: { startAfterSeconds?: number; singletonKey?: string }): Promise<void>;
+}
+
+export interface BatchContext extends RoutingContext {
+  jobs: JobQueue;
+}
+
+export interface SubmitInput {
+  manifest: Manifest;
+  quoteId?: string;
+  metadata?: Record<string, string>;
+  idempotencyKey: string;
+  /** The whole request body, to tell a retry from a different request under the same key. */
+  body: unknown;
+}
+
+const ITEM_STATUSES: readonly ItemStatus[] = ['queued', 'dispatched', 'succeeded', 'failed', 'cancelled', 'expired'];
+
+/** The route receipt an item starts with; the worker appends each attempt to it. */
+function initialReceipt(routed: RoutedItem, routingMode: string) {
+  const { choice } = routed;
+  return {
+    routing_mode: routingMode,
+    selected: { lane_id: choice.lane.id, provider: choice.lane.provider, mode: choice.lane.mode, region: choice.lane.region, model: choice.model.id },
+    prices: { input_micros_per_million: choice.prices.inputMicrosPerMillion, output_micros_per_million: choice.prices.outputMicrosPerMillion },
+    estimated_cost: formatUsd(choice.expectedCostMicros),
+    max_cost: formatUsd(choice.maxCostMicros),
+    attempts: [] as unknown[],
+  };
+}
+
+export type RouteReceipt = ReturnType<typeof initialReceipt>;
+
+/** A batch as the API shows it. */
+export async function presentBatch(ctx: BatchContext, batch: BatchRow, options: { billingReceipt?: boolean } = {}) {
+  const counts = await countItemsByStatus(ctx.db, batch.id);
+  const estimate = batch.estimate as PlanPresentation;
+  const presented = {
+    id: batch.id,
+    object: 'batch' as const,
+    status: batch.status,
+    sla_tier: batch.sla_tier,
+    routing_mode: batch.routing_mode,
+    privacy_tier: batch.privacy_tier,
+    allowed_regions: batch.allowed_regions,
+    sla_deadline: isoTimestamp(batch.sla_deadline),
+    quote_id: batch.quote_id,
+    metadata: batch.metadata as Record<string, string>,
+    item_count: batch.item_count,
+    counts: Object.fromEntries(ITEM_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<ItemStatus, number>,
+    pricing_estimate: estimate.pricing_estimate,
+    cost: { currency: 'usd' as const, reserved: formatUsd(batch.reserved_micros), charged: formatUsd(batch.captured_micros) },
+    created_at: isoTimestamp(batch.created_at),
+    updated_at: isoTimestamp(batch.updated_at),
+    finished_at: batch.finished_at ? isoTimestamp(batch.finished_at) : null,
+  };
+  if (!options.billingReceipt) return presented;
+  return { ...presented, billing_receipt: await billingReceipt(ctx, batch, estimate) };
+}
+
+async function billingReceipt(ctx: BatchContext, batch: BatchRow, estimate: PlanPresentation) {
+  const lanes = await costsByLane(ctx.db, batch.id);
+  const providerCost = lanes.reduce((sum, lane) => sum + Number(lane.cost), 0);
+  const finished = isTerminalBatch(batch.status);
+  return {
+    currency: 'usd' as const,
+    final: finished,
+    lanes_used: lanes.map((lane) => ({ lane_id: lane.lane_id, items_succeeded: lane.items, provider_cost: formatUsd(Number(lane.cost)) })),
+    lanes_rejected: estimate.quote_lanes.filter((lane) => !lane.selected).map((lane) => ({ lane_id: lane.lane_id, rejection: lane.rejection })),
+    provider_subtotal: formatUsd(providerCost),
+    platform_fee_bps: batch.fee_bps,
+    charged: formatUsd(batch.captured_micros),
+    reserved: formatUsd(batch.reserved_micros),
+    estimate: estimate.pricing_estimate,
+  };
+}
+
+export type PresentedBatch = Awaited<ReturnType<typeof presentBatch>>;
+
+function replayOrConflict(existing: BatchRow, requestHash: string): BatchRow {
+  if (existing.request_sha256 !== requestHash) {
+    throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was used for a different request: use a new key for a new batch.');
+  }
+  return existing;
+}
+
+/**
+ * Submits a batch: every check first (nothing is stored on a 400), then in one transaction the
+ * credit check and reservation (402 when the available balance cannot cover the maximum), the
+ * batch and its items, and the job that routes it. The same Idempotency-Key with the same body
+ * returns the original batch; with another body, or while the first is still being stored, 409.
+ */
+export async function submitBatch(ctx: BatchContext, principal: Principal, input: SubmitInput, origin: RequestOrigin): Promise<{ batch: BatchRow; replayed: boolean }> {
+  const requestHash = canonicalHash(input.body);
+  const earlier = await findBatchByIdempotencyKey(ctx.db, principal.orgId, input.idempotencyKey);
+  if (earlier) return { batch: replayOrConflict(earlier, requestHash), replayed: true };
+
+  const prices = await pricesForSubmit(ctx, principal, input.quoteId, input.manifest);
+  const { checked, plan } = checkAndRoute(ctx, input.manifest, prices);
+  const feeBps = ctx.catalog.platform_fee_bps;
+  const totals = planTotals(plan, feeBps);
+  const now = ctx.clock.now();
+  const deadline = slaDeadline(checked, now);
+  const batchId = newId('bat');
+
+  return ctx.db.transaction().execute(async (trx) => {
+    const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtextextended(${`${principal.orgId}:${input.idempotencyKey}`}, 0)) as locked`.execute(trx);
+    if (!locked.rows[0]?.locked) throw new ApiError('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed: retry shortly.');
+    const raced = await findBatchByIdempotencyKey(trx, principal.orgId, input.idempotencyKey);
+    if (raced) return { batch: replayOrConflict(raced, requestHash), replayed: true };
+
+    const org = await trx.selectFrom('orgs').select('credit_balance_micros').where('id', '=', principal.orgId).forUpdate().executeTakeFirstOrThrow();
+    if (org.credit_balance_micros < totals.maxMicros) {
+      throw new ApiError(
+        'insufficient_credits',
+        `This batch may cost up to ${formatUsd(totals.maxMicros)} USD, which submit reserves; the available balance is ${formatUsd(org.credit_balance_micros)} USD.`,
+        {
+          details: [
+            { path: 'credit_balance', message: `required ${formatUsd(totals.maxMicros)} USD, available ${formatUsd(org.credit_balance_micros)} USD` },
+          ],
+        },
+      );
+    }
+    await insertBatch(trx, {
+      id: batchId,
+      org_id: principal.orgId,
+      status: 'queued',
+      sla_tier: checked.slaTier,
+      routing_mode: checked.routingMode,
+      privacy_tier: checked.privacyTier,
+      allowed_regions: checked.regions ?? ['global'],
+      sla_deadline: deadline,
+      quote_id: input.quoteId ?? null,
+      idempotency_key: input.idempotencyKey,
+      request_sha256: requestHash,
+      metadata: JSON.stringify(input.metadata ?? {}),
+      item_count: plan.items.length,
+      estimate: JSON.stringify(presentPlan(checked, plan, feeBps, deadline)),
+      fee_bps: feeBps,
+      reserved_micros: totals.maxMicros,
+      created_at: now,
+      updated_at: now,
+    });
+    await insertItems(
+      trx,
+      plan.items.map((routed) => ({
+        batch_id: batchId,
+        item_index: routed.item.index,
+        customer_item_id: routed.item.customerItemId,
+        operation: routed.item.operation,
+        model: routed.item.models[0]?.id ?? routed.choice.model.id,
+        model_options: routed.item.models.map((model) => model.id),
+        input: JSON.stringify(routed.item.input),
+        status: 'queued' as const,
+        lane_id: routed.choice.lane.id,
+        assigned_model: routed.choice.model.id,
+        input_tokens: routed.inputTokens,
+        max_cost_micros: routed.choice.maxCostMicros,
+        route_receipt: JSON.stringify(initialReceipt(routed, checked.routingMode)),
+      })),
+    );
+    if (totals.maxMicros > 0) await reserve(trx, principal.orgId, batchId, totals.maxMicros, principal.keyId, now);
+    await recordAudit(trx, {
+      orgId: principal.orgId,
+      actor: { type: 'api_key', id: principal.keyId },
+      action: 'batch.submitted',
+      target: { type: 'batch', id: batchId },
+      origin,
+      details: { items: plan.items.length, reserved_micros: totals.maxMicros },
+      at: now,
+    });
+    await ctx.invalidation.publish(trx, { kind: 'org', id: principal.orgId });
+    await ctx.jobs.send(trx, 'route-batch', { batch_id: batchId }, { singletonKey: batchId });
+    const stored = await findBatch(trx, principal.orgId, batchId);
+    if (!stored) throw new Error('a batch vanished inside the transaction that stored it');
+    return { batch: stored, replayed: false };
+  }).then(async (result) => {
+    if (!result.replayed) await ctx.invalidation.settle([{ kind: 'org', id: principal.orgId }]);
+    return result;
+  });
+}
+
+/** A batch of the principal's org; another org's batch is a 404, as if absent. */
+export async function getBatch(ctx: BatchContext, principal: Principal, batchId: string): Promise<BatchRow> {
+  const batch = await findBatch(ctx.db, principal.orgId, batchId);
+  if (!batch) throw new ApiError('batch_not_found', `No batch ${batchId} exists in your org.`);
+  return batch;
+}
+
+export interface BatchCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** One page of the org's batches, newest first, and the cursor of the next page. */
+export async function listOrgBatches(ctx: BatchContext, principal: Principal, limit: number, after: BatchCursor | null) {
+  const rows = await listBatches(ctx.db, principal.orgId, limit + 1, after);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, next: rows.length > limit && last ? { createdAt: last.created_at, id: last.id } : null };
+}
+
+/**
+ * Ends an open batch as cancelled or expired: its open items finish with that status, running
+ * provider jobs are told to stop, and the money is settled. Returns the batch's org (whose cached
+ * balance the caller invalidates after the commit), or null when the batch had already ended.
+ */
+export async function endBatch(ctx: BatchContext, trx: Executor, batchId: string, status: 'cancelled' | 'expired', at: Date): Promise<string | null> {
+  const batch = await lockBatch(trx, batchId);
+  if (!batch || isTerminalBatch(batch.status)) return null;
+  const error =
+    status === 'cancelled'
+      ? { code: 'cancelled', message: 'The batch was cancelled before this item finished.', retryable: false }
+      : { code: 'expired', message: `The item did not finish before the SLA deadline ${isoTimestamp(batch.sla_deadline)}.`, retryable: false };
+  await finishOpenItems(trx, batchId, status, error, at);
+  for (const unit of await findSubmittedUnits(trx, batchId)) {
+    if (unit.provider_job_id !== null) {
+      await ctx.jobs.send(trx, 'cancel-provider-job', { lane_id: unit.lane_id, provider_job_id: unit.provider_job_id });
+    }
+  }
+  await cancelOpenUnits(trx, batchId, at);
+  await transitionBatch(trx, batchId, statusesBefore(status), status, at);
+  await settle(trx, batch, at);
+  await ctx.invalidation.publish(trx, { kind: 'org', id: batch.org_id });
+  return batch.org_id;
+}
+
+/** Cancels an open batch of the principal's org; 409 when it has already finished. */
+export async function cancelBatch(ctx: BatchContext, principal: Principal, batchId: string, origin: RequestOrigin): Promise<BatchRow> {
+  await getBatch(ctx, principal, batchId);
+  const now = ctx.clock.now();
+  const ended = await ctx.db.transaction().execute(async (trx) => {
+    const done = (await endBatch(ctx, trx, batchId, 'cancelled', now)) !== null;
+    if (done) {
+      await recordAudit(trx, {
+        orgId: principal.orgId,
+        actor: { type: 'api_key', id: principal.keyId },
+        action: 'batch.cancelled',
+        target: { type: 'batch', id: batchId },
+        origin,
+        at: now,
+      });
+    }
+    return done;
+  });
+  if (!ended) throw new ApiError('batch_finished', `Batch ${batchId} has already finished: it cannot be cancelled.`);
+  await ctx.invalidation.settle([{ kind: 'org', id: principal.orgId }]);
+  return getBatch(ctx, principal, batchId);
+}
+

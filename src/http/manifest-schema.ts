@@ -1,0 +1,37 @@
+/** The manifest's JSON schema (seed 002), shared by quote and submit: types and bounds only. */
+import { Type } from 'typebox';
+import { OPERATIONS } from '../domain/catalog.ts';
+import { MAX_INLINE_ITEMS, PRIVACY_TIERS, ROUTING_MODES, SLA_TIERS } from '../domain/manifest.ts';
+
+const oneOf = (values: readonly string[], description: string) => Type.Union(values.map((value) => Type.Literal(value)), { description });
+const Name = (description: string, maxLength = 200) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description });
+
+export const ManifestItem = Type.Object(
+  {
+    customer_item_id: Name('Your id for the item, unique in the batch', 256),
+    operation: oneOf(OPERATIONS, 'responses, chat.completions or embeddings'),
+    model: Name('The preferred model (see GET /v1/catalog/models)'),
+    model_options: Type.Optional(Type.Array(Name('A model the router may use instead'), { maxItems: 16, uniqueItems: true })),
+    input: Type.Object({}, { additionalProperties: true, description: 'The provider request body for the operation, without model' }),
+  },
+  { additionalProperties: false },
+);
+
+export const manifestFields = {
+  sla_tier: Type.Optional(oneOf(SLA_TIERS, 'flex (48 h), standard (24 h, default) or priority (1 h)')),
+  routing_mode: Type.Optional(oneOf(ROUTING_MODES, 'cheapest, sla_aware (default) or fastest')),
+  privacy_tier: Type.Optional(oneOf(PRIVACY_TIERS, 'standard (default), zero_retention or self_hosted')),
+  allowed_regions: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { minItems: 1, maxItems: 4, uniqueItems: true, description: '["global"] (default) or a subset of us, eu, apac' })),
+  items: Type.Array(ManifestItem, { minItems: 1, maxItems: MAX_INLINE_ITEMS }),
+};
+
+export const QuoteBody = Type.Object(manifestFields, { additionalProperties: false });
+
+export const SubmitBody = Type.Object(
+  {
+    ...manifestFields,
+    quote_id: Type.Optional(Type.String({ maxLength: 64, description: 'A quote of this exact manifest, to run at its locked prices' })),
+    metadata: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), { maxProperties: 32 })),
+  },
+  { additionalProperties: false },
+);

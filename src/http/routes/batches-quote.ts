@@ -1,0 +1,27 @@
+/** POST /v1/batches/quote (and its alias POST /v1/quotes/model): price a manifest across lanes. */
+import type { Manifest } from '../../domain/manifest.ts';
+import { createQuote, type RoutingContext } from '../../domain/quotes.ts';
+import type { App } from '../app.ts';
+import { principalOf } from '../authentication.ts';
+import { QuoteBody } from '../manifest-schema.ts';
+
+export function registerQuoteRoutes(app: App, ctx: RoutingContext, bodyLimit: number): void {
+  for (const url of ['/v1/batches/quote', '/v1/quotes/model']) {
+    app.post(
+      url,
+      {
+        bodyLimit,
+        config: { scope: 'batches:write' },
+        schema: {
+          tags: ['batches'],
+          summary: url === '/v1/batches/quote' ? 'Quote a manifest: price, lanes, savings; locks prices for 10 minutes' : 'Alias of POST /v1/batches/quote',
+          description:
+            'Costs nothing and reserves nothing. Every enabled lane is listed as selected or with the reason it was rejected (privacy, region, sla, capacity, model_not_acceptable, price, speed).',
+          security: [{ bearer: [] }],
+          body: QuoteBody,
+        },
+      },
+      async (request) => createQuote(ctx, principalOf(request), request.body as Manifest),
+    );
+  }
+}

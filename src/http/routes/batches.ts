@@ -1,0 +1,119 @@
+/** /v1/batches: submit (with Idempotency-Key), list, read, cancel. */
+import { Type } from 'typebox';
+import { cancelBatch, getBatch, listOrgBatches, presentBatch, submitBatch, type BatchContext, type BatchCursor } from '../../domain/batches.ts';
+import { ApiError } from '../../domain/errors.ts';
+import type { Manifest } from '../../domain/manifest.ts';
+import type { App } from '../app.ts';
+import { originOf, principalOf } from '../authentication.ts';
+import { SubmitBody } from '../manifest-schema.ts';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
+const BatchParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+function encodeCursor(cursor: BatchCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
+}
+
+function decodeCursor(text: string): BatchCursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
+    const date = new Date(String(createdAt));
+    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return { createdAt: date, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new ApiError('invalid_request', 'The cursor is not one this API gave out.', { details: [{ path: 'query.cursor', message: 'use next_cursor from the previous page' }] });
+}
+
+export function registerBatchRoutes(app: App, ctx: BatchContext, bodyLimit: number): void {
+  app.post(
+    '/v1/batches',
+    {
+      bodyLimit,
+      config: { scope: 'batches:write' },
+      schema: {
+        tags: ['batches'],
+        summary: 'Submit a batch: validates everything, reserves the maximum cost, queues the work',
+        description:
+          'Requires an Idempotency-Key header (8–128 characters). The same key with the same body returns the original batch (200, Idempotent-Replayed: true); with another body, or while the first request is still being stored, 409. 402 when the available balance cannot cover the maximum cost.',
+        security: [{ bearer: [] }],
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: SubmitBody,
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+        throw new ApiError('idempotency_key_required', 'Send an Idempotency-Key header of 8 to 128 printable characters.', {
+          details: [{ path: 'headers.idempotency-key', message: key === undefined ? 'is required' : 'must be 8 to 128 printable ASCII characters' }],
+        });
+      }
+      const { quote_id: quoteId, metadata, ...manifest } = request.body;
+      const { batch, replayed } = await submitBatch(
+        ctx,
+        principalOf(request),
+        { manifest: manifest as Manifest, idempotencyKey: key, body: request.body, ...(quoteId !== undefined ? { quoteId } : {}), ...(metadata !== undefined ? { metadata } : {}) },
+        originOf(request),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(replayed ? 200 : 201).send(await presentBatch(ctx, batch));
+    },
+  );
+
+  app.get(
+    '/v1/batches',
+    {
+      config: { scope: 'batches:read' },
+      schema: {
+        tags: ['batches'],
+        summary: "List the org's batches, newest first, a page at a time",
+        security: [{ bearer: [] }],
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const after = request.query.cursor !== undefined ? decodeCursor(request.query.cursor) : null;
+      const page = await listOrgBatches(ctx, principalOf(request), request.query.limit ?? 20, after);
+      return {
+        data: await Promise.all(page.rows.map((batch) => presentBatch(ctx, batch))),
+        has_more: page.next !== null,
+        next_cursor: page.next ? encodeCursor(page.next) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/batches/:id',
+    {
+      config: { scope: 'batches:read' },
+      schema: {
+        tags: ['batches'],
+        summary: 'Read a batch: status, counts by item status, estimate and cost',
+        security: [{ bearer: [] }],
+        params: BatchParams,
+        querystring: Type.Object({ include_billing_receipt: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const batch = await getBatch(ctx, principalOf(request), request.params.id);
+      return presentBatch(ctx, batch, { billingReceipt: request.query.include_billing_receipt === true });
+    },
+  );
+
+  app.post(
+    '/v1/batches/:id/cancel',
+    {
+      config: { scope: 'batches:write' },
+      schema: {
+        tags: ['batches'],
+        summary: 'Cancel a batch: unfinished items are cancelled and cost nothing; 409 once finished',
+        security: [{ bearer: [] }],
+        params: BatchParams,
+      },
+    },
+    async (request) => presentBatch(ctx, await cancelBatch(ctx, principalOf(request), request.params.id, originOf(request))),
+  );
+}

@@ -1,0 +1,26 @@
+/** Ends a batch whose items have all finished: completed (or failed when none succeeded), settled. */
+import { countItemsByStatus, countOpenItems } from '../db/queries/batch-items.ts';
+import { lockBatch, transitionBatch } from '../db/queries/batches.ts';
+import { isTerminalBatch, statusesBefore } from '../domain/batch-states.ts';
+import { settle } from '../domain/settlement.ts';
+import { field, type Task } from './tasks.ts';
+
+export const finalizeBatchTask: Task = {
+  name: 'finalize-batch',
+  batchSize: 10,
+  async run(ctx, data) {
+    const batchId = field(data, 'batch_id');
+    const now = ctx.clock.now();
+    const orgId = await ctx.db.transaction().execute(async (trx) => {
+      const batch = await lockBatch(trx, batchId);
+      if (!batch || isTerminalBatch(batch.status) || (await countOpenItems(trx, batchId)) > 0) return null;
+      await transitionBatch(trx, batchId, statusesBefore('completing'), 'completing', now);
+      const succeeded = (await countItemsByStatus(trx, batchId)).succeeded ?? 0;
+      await transitionBatch(trx, batchId, ['completing'], succeeded > 0 ? 'completed' : 'failed', now);
+      await settle(trx, batch, now);
+      await ctx.invalidation.publish(trx, { kind: 'org', id: batch.org_id });
+      return batch.org_id;
+    });
+    if (orgId !== null) await ctx.invalidation.settle([{ kind: 'org', id: orgId }]);
+  },
+};

@@ -1,0 +1,102 @@
+/**
+ * What the lanes' results do to items: a success records output, usage and cost; a retryable
+ * failure puts the item back in the queue while attempts and time remain; anything else fails it.
+ * Then, once nothing is left open, the batch is finalised. Shared by the sync and batch paths.
+ */
+import { countOpenItems, recordItemResults, requeueItems, type ItemResult, type OpenItem } from '../db/queries/batch-items.ts';
+import type { BatchRow } from '../db/queries/batches.ts';
+import { finishWorkUnit } from '../db/queries/work-units.ts';
+import { isoTimestamp } from '../clock.ts';
+import type { RouteReceipt } from '../domain/batches.ts';
+import type { Operation } from '../domain/catalog.ts';
+import { tokenCost } from '../domain/pricing.ts';
+import type { LaneError, LaneRequest, LaneResult } from '../lanes/types.ts';
+import type { WorkerContext } from './tasks.ts';
+
+/** Attempts per item before a retryable failure is final. */
+export const MAX_ATTEMPTS = 3;
+
+/** The id a lane sees for one attempt of one item: `<item index>.<attempt>`. */
+export function customIdOf(item: OpenItem): string {
+  return `${item.item_index}.${item.attempts}`;
+}
+
+/** The provider request for an item: its input with the assigned model. */
+export function requestOf(item: OpenItem): LaneRequest {
+  return { customId: customIdOf(item), operation: item.operation as Operation, model: item.assigned_model, body: { ...(item.input as Record<string, unknown>), model: item.assigned_model } };
+}
+
+function failure(customId: string, error: LaneError): LaneResult {
+  return { customId, status: 'failed', error, raw: null };
+}
+
+/** A thrown error from a lane, as a retryable failure of one request. */
+export function thrownAsResult(customId: string, thrown: unknown): LaneResult {
+  return failure(customId, { code: 'lane_error', message: thrown instanceof Error ? thrown.message : String(thrown), retryable: true });
+}
+
+/** The result for an item the lane returned nothing for. */
+export function missingResult(customId: string, why: string): LaneResult {
+  return failure(customId, { code: 'no_result', message: why, retryable: true });
+}
+
+/**
+ * Applies one unit's results to its items, in one transaction. Items without a result in
+ * `results` are left open. Returns how many items were queued again.
+ */
+export async function applyResults(ctx: WorkerContext, batch: BatchRow, unitId: string, items: OpenItem[], results: LaneResult[]): Promise<number> {
+  const now = ctx.clock.now();
+  const byCustomId = new Map(results.map((result) => [result.customId, result]));
+  const finished: ItemResult[] = [];
+  const retries: { index: number; routeReceipt: unknown }[] = [];
+  const canRetry = now.getTime() < batch.sla_deadline.getTime();
+  for (const item of items) {
+    const result = byCustomId.get(customIdOf(item));
+    if (!result) continue;
+    const receipt = item.route_receipt as RouteReceipt;
+    const attempt = { attempt: item.attempts, lane_id: receipt.selected.lane_id, model: item.assigned_model, at: isoTimestamp(now) };
+    if (result.status === 'succeeded') {
+      const prices = { inputMicrosPerMillion: receipt.prices.input_micros_per_million, outputMicrosPerMillion: receipt.prices.output_micros_per_million };
+      finished.push({
+        index: item.item_index,
+        status: 'succeeded',
+        costMicros: tokenCost(prices, result.usage.input_tokens, result.usage.output_tokens),
+        output: { text: result.outputText, ...(result.embeddings ? { embeddings: result.embeddings } : {}), raw: result.raw },
+        usage: result.usage,
+        error: null,
+        routeReceipt: { ...receipt, attempts: [...receipt.attempts, { ...attempt, status: 'succeeded' }] },
+      });
+      continue;
+    }
+    const attempts = [...receipt.attempts, { ...attempt, status: 'failed', error: result.error }];
+    if (result.error.retryable && item.attempts < MAX_ATTEMPTS && canRetry) {
+      retries.push({ index: item.item_index, routeReceipt: { ...receipt, attempts } });
+    } else {
+      finished.push({ index: item.item_index, status: 'failed', costMicros: null, output: null, usage: null, error: result.error, routeReceipt: { ...receipt, attempts } });
+    }
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    await recordItemResults(trx, batch.id, unitId, finished, now);
+    await requeueItems(trx, batch.id, unitId, retries);
+  });
+  return retries.length;
+}
+
+/** Backoff before a retry round: 2, 4, 8 … seconds with ±25 % jitter, at most a minute. */
+function retryDelaySeconds(round: number): number {
+  const base = Math.min(60, 2 ** Math.max(1, round));
+  return Math.max(1, Math.round(base * (0.75 + Math.random() * 0.5)));
+}
+
+/** Closes a unit; queues another routing round for retried items, or the batch's finalisation. */
+export async function closeUnit(ctx: WorkerContext, batch: BatchRow, unitId: string, retried: number, round: number): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await finishWorkUnit(trx, unitId, now);
+    if (retried > 0) {
+      await ctx.jobs.send(trx, 'route-batch', { batch_id: batch.id }, { startAfterSeconds: retryDelaySeconds(round) });
+    } else if ((await countOpenItems(trx, batch.id)) === 0) {
+      await ctx.jobs.send(trx, 'finalize-batch', { batch_id: batch.id }, { singletonKey: batch.id });
+    }
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * Splits a batch's queued items into work units, one or more per lane, operation and model (a
+ * provider batch job holds one endpoint and, for some providers, one model) within the lane's
+ * limits (items and bytes per job), and queues each unit. Runs after submit and again when failed items
+ * are queued for another attempt.
+ */
+import { assignItemsToUnit, queuedItemsForSharding } from '../db/queries/batch-items.ts';
+import { findBatchById, transitionBatch } from '../db/queries/batches.ts';
+import { insertWorkUnit } from '../db/queries/work-units.ts';
+import { isTerminalBatch } from '../domain/batch-states.ts';
+import { newId } from '../ids.ts';
+import { field, type Task } from './tasks.ts';
+
+interface Shard {
+  laneId: string;
+  indexes: number[];
+}
+
+interface ShardableItem {
+  item_index: number;
+  lane_id: string;
+  operation: string;
+  assigned_model: string;
+  bytes: number;
+}
+
+/** Cuts items (sorted by lane, operation and model) into shards no larger than their lane allows. */
+export function shard(items: ShardableItem[], limits: (laneId: string) => { items: number; bytes: number }): Shard[] {
+  const shards: Shard[] = [];
+  let current: (Shard & { group: string; bytes: number }) | null = null;
+  for (const item of items) {
+    const limit = limits(item.lane_id);
+    const group = `${item.lane_id}|${item.operation}|${item.assigned_model}`;
+    if (!current || current.group !== group || current.indexes.length >= limit.items || current.bytes + item.bytes > limit.bytes) {
+      current = { laneId: item.lane_id, group, indexes: [], bytes: 0 };
+      shards.push(current);
+    }
+    current.indexes.push(item.item_index);
+    current.bytes += item.bytes;
+  }
+  return shards.map(({ laneId, indexes }) => ({ laneId, indexes }));
+}
+
+export const routeBatchTask: Task = {
+  name: 'route-batch',
+  batchSize: 5,
+  async run(ctx, data) {
+    const batchId = field(data, 'batch_id');
+    const now = ctx.clock.now();
+    await ctx.db.transaction().execute(async (trx) => {
+      const batch = await findBatchById(trx, batchId);
+      if (!batch || isTerminalBatch(batch.status)) return;
+      await transitionBatch(trx, batchId, ['queued'], 'routing', now);
+      const lanes = new Map(ctx.lanes.map((lane) => [lane.id, lane]));
+      const shards = shard(await queuedItemsForSharding(trx, batchId), (laneId) => {
+        const lane = lanes.get(laneId);
+        return { items: lane?.max_items_per_job ?? 1, bytes: lane?.max_bytes_per_job ?? Number.MAX_SAFE_INTEGER };
+      });
+      for (const { laneId, indexes } of shards) {
+        const unitId = newId('wu');
+        const mode = lanes.get(laneId)?.mode ?? 'sync';
+        await insertWorkUnit(trx, { id: unitId, batch_id: batchId, lane_id: laneId, mode, status: 'pending', item_count: indexes.length, created_at: now });
+        await assignItemsToUnit(trx, batchId, indexes, unitId);
+        await ctx.jobs.send(trx, 'run-work-unit', { work_unit_id: unitId }, { singletonKey: unitId });
+      }
+      await transitionBatch(trx, batchId, ['routing'], 'dispatched', now);
+    });
+  },
+};
