@@ -43,6 +43,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Largest body of a quote or submit, whose manifest may hold 100,000 items. */
   batchBodyLimitBytes: number;
+  /** Largest uploaded manifest file. */
+  fileLimitBytes: number;
   trustProxy: boolean;
 }
 
@@ -148,6 +150,7 @@ export const SETTINGS = [
   setting({ key: 'agentRegisterPerHour', env: 'BATCHROUTER_AGENT_REGISTER_PER_HOUR', doc: 'agent registrations per client address per hour', parse: integer(1, 1_000_000), fallback: 20 }),
   setting({ key: 'bodyLimitBytes', env: 'BATCHROUTER_BODY_LIMIT_BYTES', doc: 'largest JSON request body', parse: integer(1024, 1024 * 1024 * 1024), fallback: 1024 * 1024 }),
   setting({ key: 'batchBodyLimitBytes', env: 'BATCHROUTER_BATCH_BODY_LIMIT_BYTES', doc: 'largest quote or submit body (manifests of up to 100,000 items)', parse: integer(1024, 4 * 1024 * 1024 * 1024), fallback: 256 * 1024 * 1024 }),
+  setting({ key: 'fileLimitBytes', env: 'BATCHROUTER_FILE_LIMIT_BYTES', doc: 'largest JSONL manifest file (POST /v1/files)', parse: integer(1024, 64 * 1024 * 1024 * 1024), fallback: 2 * 1024 * 1024 * 1024 }),
   setting({ key: 'trustProxy', env: 'BATCHROUTER_TRUST_PROXY', doc: 'trust X-Forwarded-For for the client address (behind a load balancer)', parse: boolean, fallback: false }),
 ] as const;
 

@@ -162,6 +162,24 @@ export interface BatchItemsTable {
   finished_at: Timestamp | null;
 }
 
+export interface FilesTable {
+  id: string;
+  org_id: string;
+  purpose: 'batch';
+  filename: string;
+  bytes: Generated<number>;
+  item_count: Generated<number>;
+  status: 'uploading' | 'ready';
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface FileItemsTable {
+  file_id: string;
+  line_index: number;
+  item: JsonValue;
+}
+
 export interface InstanceSecretsTable {
   name: string;
   secret: string;
@@ -193,6 +211,8 @@ export interface DB {
   work_units: WorkUnitsTable;
   batch_items: BatchItemsTable;
   instance_secrets: InstanceSecretsTable;
+  files: FilesTable;
+  file_items: FileItemsTable;
   sandbox_jobs: SandboxJobsTable;
 }
 

@@ -109,6 +109,11 @@ export const ERROR_CODES = {
     meaning: 'A request with this Idempotency-Key is still being processed.',
     fix: 'Wait a moment and retry: you will get the batch it created.',
   },
+  file_not_found: {
+    status: 404,
+    meaning: 'No uploaded manifest file with that id exists in your org.',
+    fix: 'Upload the JSONL manifest with POST /v1/files and use the id it returns as input_file_id.',
+  },
   batch_not_found: {
     status: 404,
     meaning: "No batch with that id exists in your org (another org's batches are never visible).",

@@ -18,6 +18,7 @@ import { registerBatchResultRoutes } from './routes/batch-results.ts';
 import { registerBatchRoutes } from './routes/batches.ts';
 import { registerQuoteRoutes } from './routes/batches-quote.ts';
 import { registerCatalogRoutes } from './routes/catalog.ts';
+import { registerFileRoutes } from './routes/files.ts';
 import { registerDocsRoutes } from './routes/docs.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerOperatorRoutes } from './routes/operator.ts';
@@ -82,6 +83,7 @@ export async function makeApp(deps: AppDependencies): Promise<App> {
   registerQuoteRoutes(app, ctx, config.batchBodyLimitBytes);
   registerBatchRoutes(app, ctx, config.batchBodyLimitBytes);
   registerBatchResultRoutes(app, ctx, deps.signingSecret, config.publicUrl);
+  registerFileRoutes(app, ctx, config.fileLimitBytes);
   registerOperatorRoutes(app, ctx);
   return app;
 }

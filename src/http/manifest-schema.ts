@@ -22,7 +22,8 @@ export const manifestFields = {
   routing_mode: Type.Optional(oneOf(ROUTING_MODES, 'cheapest, sla_aware (default) or fastest')),
   privacy_tier: Type.Optional(oneOf(PRIVACY_TIERS, 'standard (default), zero_retention or self_hosted')),
   allowed_regions: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { minItems: 1, maxItems: 4, uniqueItems: true, description: '["global"] (default) or a subset of us, eu, apac' })),
-  items: Type.Array(ManifestItem, { minItems: 1, maxItems: MAX_INLINE_ITEMS }),
+  items: Type.Optional(Type.Array(ManifestItem, { minItems: 1, maxItems: MAX_INLINE_ITEMS, description: 'The items inline; or upload them with POST /v1/files and send input_file_id' })),
+  input_file_id: Type.Optional(Type.String({ maxLength: 64, description: 'A JSONL manifest uploaded with POST /v1/files, instead of items' })),
 };
 
 export const QuoteBody = Type.Object(manifestFields, { additionalProperties: false });

@@ -99,3 +99,12 @@ export function detailsOf(errors: ErrorObject[], part: string): ErrorDetail[] {
   });
   return details.filter((d, i) => details.findIndex((o) => o.path === d.path && o.message === d.message) === i);
 }
+
+/**
+ * A validator for documents that arrive outside a request body (the lines of an uploaded file):
+ * the same strict checks, with problems named under `prefix`, e.g. `lines[41].model`.
+ */
+export function compileDocumentValidator(schema: object): (document: unknown, prefix: string) => ErrorDetail[] {
+  const validate = bodyValidator(bodyAjv.compile(schema));
+  return (document, prefix) => (validate(document) ? [] : detailsOf((validate.errors ?? []) as ErrorObject[], prefix));
+}

@@ -1,5 +1,5 @@
 /** POST /v1/batches/quote (and its alias POST /v1/quotes/model): price a manifest across lanes. */
-import type { Manifest } from '../../domain/manifest.ts';
+import { resolveManifest, type ManifestRequest } from '../../domain/files.ts';
 import { createQuote, type RoutingContext } from '../../domain/quotes.ts';
 import type { App } from '../app.ts';
 import { principalOf } from '../authentication.ts';
@@ -21,7 +21,10 @@ export function registerQuoteRoutes(app: App, ctx: RoutingContext, bodyLimit: nu
           body: QuoteBody,
         },
       },
-      async (request) => createQuote(ctx, principalOf(request), request.body as Manifest),
+      async (request) => {
+        const principal = principalOf(request);
+        return createQuote(ctx, principal, await resolveManifest(ctx, principal, request.body as ManifestRequest));
+      },
     );
   }
 }

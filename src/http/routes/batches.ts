@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { cancelBatch, getBatch, listOrgBatches, presentBatch, submitBatch, type BatchContext, type BatchCursor } from '../../domain/batches.ts';
 import { ApiError } from '../../domain/errors.ts';
-import type { Manifest } from '../../domain/manifest.ts';
+import { resolveManifest, type ManifestRequest } from '../../domain/files.ts';
 import type { App } from '../app.ts';
 import { originOf, principalOf } from '../authentication.ts';
 import { SubmitBody } from '../manifest-schema.ts';
@@ -48,11 +48,13 @@ export function registerBatchRoutes(app: App, ctx: BatchContext, bodyLimit: numb
           details: [{ path: 'headers.idempotency-key', message: key === undefined ? 'is required' : 'must be 8 to 128 printable ASCII characters' }],
         });
       }
-      const { quote_id: quoteId, metadata, ...manifest } = request.body;
+      const { quote_id: quoteId, metadata, ...manifestRequest } = request.body;
+      const principal = principalOf(request);
+      const manifest = await resolveManifest(ctx, principal, manifestRequest as ManifestRequest);
       const { batch, replayed } = await submitBatch(
         ctx,
-        principalOf(request),
-        { manifest: manifest as Manifest, idempotencyKey: key, body: request.body, ...(quoteId !== undefined ? { quoteId } : {}), ...(metadata !== undefined ? { metadata } : {}) },
+        principal,
+        { manifest, idempotencyKey: key, body: request.body, ...(quoteId !== undefined ? { quoteId } : {}), ...(metadata !== undefined ? { metadata } : {}) },
         originOf(request),
       );
       if (replayed) reply.header('idempotent-replayed', 'true');
