@@ -28,6 +28,9 @@ const TASKS: readonly Task[] = [
   pruneExpiredRowsTask,
 ];
 
+/** Silence after which a running job counts as abandoned by a dead worker (pg-boss's minimum). */
+const HEARTBEAT_SECONDS = 10;
+
 /** How often an idle worker looks for jobs. */
 const POLLING_INTERVAL_SECONDS = 0.5;
 
@@ -41,7 +44,8 @@ export interface Queue {
 /** Starts the queue for sending; `startWorkers` makes this process run jobs too. */
 export async function startQueue(database: Database, config: Config, logger: Logger, options: { work: boolean }): Promise<Queue> {
   const schema = `${database.schema}_jobs`;
-  const shared = { schema, supervise: options.work, schedule: options.work };
+  // Supervision every 5 s finds jobs whose worker stopped heartbeating (killed, frozen) quickly.
+  const shared = { schema, supervise: options.work, schedule: options.work, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 };
   const boss =
     database.queueDatabase !== null
       ? new PgBoss({ db: database.queueDatabase, backend: 'pglite', ...shared })
@@ -49,7 +53,9 @@ export async function startQueue(database: Database, config: Config, logger: Log
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
   for (const task of TASKS) {
-    await boss.createQueue(task.name, { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60 });
+    // A job whose worker misses heartbeats for HEARTBEAT_SECONDS is retried elsewhere (crash safety).
+    const policy = { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60, heartbeatSeconds: HEARTBEAT_SECONDS };
+    await boss.createQueue(task.name, policy);
   }
   const jobs: JobQueue = {
     send: async (db, name, data, sendOptions = {}) => {
