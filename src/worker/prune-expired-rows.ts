@@ -1,7 +1,13 @@
-/** Hourly: forget rate-limit windows that have ended and quotes that expired, so tables stay small. */
+/**
+ * Hourly: forget rate-limit windows that have ended, quotes that expired, and sandbox jobs older
+ * than a week (their results were collected long before), so tables stay small.
+ */
 import { deleteQuotesBefore } from '../db/queries/quotes.ts';
+import { deleteSandboxJobsBefore } from '../db/queries/sandbox-jobs.ts';
 import { pruneRateLimitWindows } from '../domain/rate-limits.ts';
 import type { Task } from './tasks.ts';
+
+const SANDBOX_JOB_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 export const pruneExpiredRowsTask: Task = {
   name: 'prune-expired-rows',
@@ -9,6 +15,8 @@ export const pruneExpiredRowsTask: Task = {
   batchSize: 1,
   async run(ctx) {
     await pruneRateLimitWindows(ctx);
-    await deleteQuotesBefore(ctx.db, ctx.clock.now());
+    const now = ctx.clock.now();
+    await deleteQuotesBefore(ctx.db, now);
+    await deleteSandboxJobsBefore(ctx.db, new Date(now.getTime() - SANDBOX_JOB_RETENTION_MS));
   },
 };

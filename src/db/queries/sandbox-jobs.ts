@@ -38,3 +38,9 @@ export async function cancelSandboxJob(db: Kysely<DB>, laneId: string, jobId: st
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Deletes sandbox jobs created before `before` (a real provider forgets its jobs too); returns how many. */
+export async function deleteSandboxJobsBefore(db: Kysely<DB>, before: Date): Promise<number> {
+  const result = await db.deleteFrom('sandbox_jobs').where('created_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
