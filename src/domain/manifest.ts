@@ -5,6 +5,7 @@
  */
 import type { Catalog, CatalogModel, Operation, Region } from './catalog.ts';
 import type { ErrorDetail } from './errors.ts';
+import { MAX_OUTPUT_LIMIT, OUTPUT_LIMIT_FIELDS } from './tokens.ts';
 
 export const SLA_TIERS = ['flex', 'standard', 'priority'] as const;
 export type SlaTier = (typeof SLA_TIERS)[number];
@@ -78,6 +79,12 @@ function hasMessages(value: unknown): boolean {
 function checkInput(item: ManifestItem, path: string, problems: ErrorDetail[]): void {
   const input = item.input;
   if ('model' in input) problems.push({ path: `${path}.input.model`, message: 'set the model with model and model_options, not inside input' });
+  for (const name of OUTPUT_LIMIT_FIELDS) {
+    const limit = input[name];
+    if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 && limit <= MAX_OUTPUT_LIMIT)) {
+      problems.push({ path: `${path}.input.${name}`, message: `must be a whole number from 1 to ${MAX_OUTPUT_LIMIT}` });
+    }
+  }
   if (item.operation === 'embeddings') {
     const text = input['input'];
     const ok = typeof text === 'string' ? text.length > 0 : Array.isArray(text) && text.length > 0 && text.every((t) => typeof t === 'string');

@@ -5,7 +5,7 @@
  */
 import { isoTimestamp } from '../clock.ts';
 import { newId } from '../ids.ts';
-import { formatUsd } from '../money.ts';
+import { formatUsd, MAX_AMOUNT_MICROS } from '../money.ts';
 import { findQuote, insertQuote } from '../db/queries/quotes.ts';
 import type { Catalog, CatalogLane, CatalogModel } from './catalog.ts';
 import { canonicalHash } from './canonical-json.ts';
@@ -76,6 +76,11 @@ export function checkAndRoute(ctx: RoutingContext, manifest: Manifest, prices: P
   if ('problems' in checked) throw new ApiError('invalid_request', 'The manifest is not valid: see details for every problem.', { details: checked.problems });
   const routed = planRoutes(checked.manifest, ctx.lanes, prices);
   if ('problems' in routed) throw new ApiError('invalid_request', 'Some items cannot be routed: see details.', { details: routed.problems });
+  if (planTotals(routed.plan, ctx.catalog.platform_fee_bps).maxMicros > MAX_AMOUNT_MICROS) {
+    throw new ApiError('invalid_request', 'The batch could cost more than one billion dollars: split it, or lower the output limits.', {
+      details: [{ path: 'items', message: 'the maximum cost exceeds 1,000,000,000 USD' }],
+    });
+  }
   return { checked: checked.manifest, plan: routed.plan };
 }
 

@@ -7,7 +7,31 @@ import type { Operation } from './catalog.ts';
 
 /** Customer text is text: special-token markers such as <|endoftext|> are counted, not refused. */
 const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
-const count = (text: string): number => countTokens(text, AS_PLAIN_TEXT);
+/**
+ * The tokenizer's time grows with the square of a run without whitespace (100 kB takes seconds);
+ * longer runs are counted in pieces of this many characters, which changes the count by at most a
+ * token per piece.
+ */
+const PIECE = 2_000;
+
+/** Tokens of a text, in time linear in its length. */
+export function countTextTokens(text: string): number {
+  if (text.length <= PIECE) return countTokens(text, AS_PLAIN_TEXT);
+  let total = 0;
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + PIECE);
+    if (end < text.length) {
+      // Cut after whitespace where there is some, so words stay whole.
+      const space = text.lastIndexOf(' ', end);
+      if (space > start) end = space + 1;
+    }
+    total += countTokens(text.slice(start, end), AS_PLAIN_TEXT);
+    start = end;
+  }
+  return total;
+}
+
+const count = countTextTokens;
 
 /** Tokens a chat format adds per message (role markers and separators). */
 const PER_MESSAGE_OVERHEAD = 4;
@@ -37,14 +61,20 @@ export function countInputTokens(operation: Operation, input: Record<string, unk
   if (operation === 'embeddings') {
     return Array.isArray(main) ? main.reduce<number>((sum, text) => sum + count(String(text)), 0) : count(String(main ?? ''));
   }
-  if (typeof main === 'string') return count(main);
+  // Instructions are billed as input by the providers, so they are counted too.
+  const instructions = typeof input['instructions'] === 'string' ? count(input['instructions']) : 0;
+  if (typeof main === 'string') return instructions + count(main);
   const messages = Array.isArray(main) ? main : input['messages'];
-  return Array.isArray(messages) ? countMessages(messages) : 0;
+  return instructions + (Array.isArray(messages) ? countMessages(messages) : 0);
 }
+
+/** The output-limit fields, and the largest value any of them may take. */
+export const OUTPUT_LIMIT_FIELDS = ['max_output_tokens', 'max_completion_tokens', 'max_tokens'] as const;
+export const MAX_OUTPUT_LIMIT = 1_000_000;
 
 /** The output limit an item sets, under any of the names the operations use. */
 export function requestedMaxOutput(input: Record<string, unknown>): number | null {
-  for (const name of ['max_output_tokens', 'max_completion_tokens', 'max_tokens']) {
+  for (const name of OUTPUT_LIMIT_FIELDS) {
     const value = input[name];
     if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
   }

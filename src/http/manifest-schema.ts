@@ -1,5 +1,6 @@
 /** The manifest's JSON schema (seed 002), shared by quote and submit: types and bounds only. */
 import { Type } from 'typebox';
+import { Id } from './schemas.ts';
 import { OPERATIONS } from '../domain/catalog.ts';
 import { MAX_INLINE_ITEMS, PRIVACY_TIERS, ROUTING_MODES, SLA_TIERS } from '../domain/manifest.ts';
 
@@ -23,7 +24,7 @@ export const manifestFields = {
   privacy_tier: Type.Optional(oneOf(PRIVACY_TIERS, 'standard (default), zero_retention or self_hosted')),
   allowed_regions: Type.Optional(Type.Array(Type.String({ maxLength: 16 }), { minItems: 1, maxItems: 4, uniqueItems: true, description: '["global"] (default) or a subset of us, eu, apac' })),
   items: Type.Optional(Type.Array(ManifestItem, { minItems: 1, maxItems: MAX_INLINE_ITEMS, description: 'The items inline; or upload them with POST /v1/files and send input_file_id' })),
-  input_file_id: Type.Optional(Type.String({ maxLength: 64, description: 'A JSONL manifest uploaded with POST /v1/files, instead of items' })),
+  input_file_id: Type.Optional(Id('A JSONL manifest uploaded with POST /v1/files, instead of items')),
 };
 
 export const QuoteBody = Type.Object(manifestFields, { additionalProperties: false });
@@ -31,7 +32,7 @@ export const QuoteBody = Type.Object(manifestFields, { additionalProperties: fal
 export const SubmitBody = Type.Object(
   {
     ...manifestFields,
-    quote_id: Type.Optional(Type.String({ maxLength: 64, description: 'A quote of this exact manifest, to run at its locked prices' })),
+    quote_id: Type.Optional(Id('A quote of this exact manifest, to run at its locked prices')),
     metadata: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), { maxProperties: 32 })),
   },
   { additionalProperties: false },

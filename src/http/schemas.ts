@@ -27,3 +27,6 @@ export const Label = (description: string) =>
   Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description });
 
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
+
+/** An id in a path or a field (`bat_…`, `key_…`): letters, digits, `_` and `-` only. */
+export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description });

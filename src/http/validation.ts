@@ -27,10 +27,18 @@ function problem(instancePath: string, keyword: string, message: string): ErrorO
   return { keyword, instancePath, schemaPath: '#', params: {}, message };
 }
 
+/** Why a string cannot be stored as text, or null when it can. */
+function storableProblem(text: string): string | null {
+  if (!text.isWellFormed()) return 'be well-formed Unicode (it holds an unpaired surrogate)';
+  if (text.includes('\u0000')) return 'not contain NUL characters';
+  return null;
+}
+
 /**
- * What a JSON Schema cannot say about a parsed body: every string is well-formed Unicode (JSON
- * allows an unpaired surrogate such as "\ud800", which has no UTF-8 form and so cannot be stored),
- * and containers nest at most MAX_BODY_DEPTH deep. Walks without recursion, in document order.
+ * What a JSON Schema cannot say about a parsed body: every string and key is storable text, that
+ * is well-formed Unicode (JSON allows an unpaired surrogate such as "\ud800", which has no UTF-8
+ * form) without NUL (which PostgreSQL text and jsonb refuse), and containers nest at most
+ * MAX_BODY_DEPTH deep. Walks without recursion, in document order.
  */
 export function structuralProblems(body: unknown): ErrorObject[] {
   const problems: ErrorObject[] = [];
@@ -38,7 +46,8 @@ export function structuralProblems(body: unknown): ErrorObject[] {
   for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
     const { value, path, depth } = item;
     if (typeof value === 'string') {
-      if (!value.isWellFormed()) problems.push(problem(path, 'wellFormed', 'must be well-formed Unicode (it holds an unpaired surrogate)'));
+      const unstorable = storableProblem(value);
+      if (unstorable !== null) problems.push(problem(path, 'storable', `must ${unstorable}`));
     } else if (typeof value === 'object' && value !== null) {
       if (depth >= MAX_BODY_DEPTH) {
         problems.push(problem(path, 'maxDepth', `is nested more than ${MAX_BODY_DEPTH} levels deep`));
@@ -46,6 +55,8 @@ export function structuralProblems(body: unknown): ErrorObject[] {
       }
       const entries: [string, unknown][] = Array.isArray(value) ? value.map((child, i) => [String(i), child]) : Object.entries(value);
       for (const [key, child] of entries.reverse()) {
+        const badKey = storableProblem(key);
+        if (badKey !== null) problems.push(problem(path, 'storable', `has a key that must ${badKey}`));
         pending.push({ value: child, path: `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth: depth + 1 });
       }
     }

@@ -3,37 +3,66 @@
  * gets one call per item, a bounded number at a time, with results recorded chunk by chunk so a
  * worker that dies loses at most the calls in flight (the job is retried and picks up the rest).
  */
+import { performance } from 'node:perf_hooks';
 import { openItemsOfUnit, type OpenItem } from '../db/queries/batch-items.ts';
-import { findBatchById, transitionBatch } from '../db/queries/batches.ts';
+import { findBatchById, transitionBatch, type BatchRow } from '../db/queries/batches.ts';
 import { findWorkUnit, markWorkUnitSubmitted } from '../db/queries/work-units.ts';
 import { isTerminalBatch } from '../domain/batch-states.ts';
-import type { SyncLane } from '../lanes/types.ts';
+import type { LaneResult, SyncLane } from '../lanes/types.ts';
 import { applyResults, closeUnit, customIdOf, requestOf, thrownAsResult } from './outcomes.ts';
 import { field, type Task, type WorkerContext } from './tasks.ts';
 
 /** Calls in flight per sync work unit. */
 const SYNC_CONCURRENCY = 32;
-/** Items read and recorded together on a sync lane. */
+/** Items read from the database at a time on a sync lane. */
 const SYNC_CHUNK = 500;
+/** Results are recorded in groups of this many, or at least this often: available as they finish. */
+const FLUSH_ITEMS = 50;
+const FLUSH_MS = 250;
 /** First look at a provider job, in seconds after submitting it. */
 export const FIRST_POLL_SECONDS = 1;
 
-async function callAll(lane: SyncLane, items: OpenItem[]) {
-  const results = new Array<Awaited<ReturnType<SyncLane['call']>>>(items.length);
+/**
+ * Calls the lane for every item, a bounded number at a time, recording results in small groups as
+ * they come in. Each group also checks that the batch is still open: once it was cancelled or
+ * expired, calls in flight are aborted and no new ones start. Returns how many items were retried.
+ */
+async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane: SyncLane, items: OpenItem[]): Promise<{ retried: number; stopped: boolean }> {
+  const abort = new AbortController();
+  let retried = 0;
   let next = 0;
+  let group: { item: OpenItem; result: LaneResult }[] = [];
+  let lastFlush = performance.now();
+  let recording: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const taken = group;
+    group = [];
+    lastFlush = performance.now();
+    recording = recording.then(async () => {
+      if (taken.length > 0) retried += await applyResults(ctx, batch, unitId, taken.map((g) => g.item), taken.map((g) => g.result));
+      const current = await findBatchById(ctx.db, batch.id);
+      if (!current || isTerminalBatch(current.status)) abort.abort();
+    });
+  };
   const runner = async () => {
-    for (let i = next++; i < items.length; i = next++) {
+    for (let i = next++; i < items.length && !abort.signal.aborted; i = next++) {
       const item = items[i];
       if (!item) continue;
+      let result: LaneResult;
       try {
-        results[i] = await lane.call(requestOf(item));
+        result = await lane.call(requestOf(item), abort.signal);
       } catch (error) {
-        results[i] = thrownAsResult(customIdOf(item), error);
+        if (abort.signal.aborted) return;
+        result = thrownAsResult(customIdOf(item), error);
       }
+      group.push({ item, result });
+      if (group.length >= FLUSH_ITEMS || performance.now() - lastFlush >= FLUSH_MS) flush();
     }
   };
   await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, items.length) }, runner));
-  return results;
+  flush();
+  await recording;
+  return { retried, stopped: abort.signal.aborted };
 }
 
 export const runWorkUnitTask: Task = {
@@ -78,7 +107,9 @@ export const runWorkUnitTask: Task = {
     for (;;) {
       const items = (await openItemsOfUnit(ctx.db, unitId)).slice(0, SYNC_CHUNK);
       if (items.length === 0) break;
-      retried += await applyResults(ctx, batch, unitId, items, await callAll(lane, items));
+      const run = await runSync(ctx, batch, unitId, lane, items);
+      retried += run.retried;
+      if (run.stopped) return;
     }
     await closeUnit(ctx, batch, unitId, retried, round);
   },

@@ -5,7 +5,7 @@ import { createKey, listKeys, revokeKey } from '../../domain/api-keys.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { App } from '../app.ts';
 import { originOf, principalOf } from '../authentication.ts';
-import { Label, Timestamp } from '../schemas.ts';
+import { Id, Label, Timestamp } from '../schemas.ts';
 
 const Role = Type.Union(ROLES.map((role) => Type.Literal(role)));
 const Scope = Type.Union(SCOPES.map((scope) => Type.Literal(scope)));
@@ -27,7 +27,7 @@ const KeyMetadata = Type.Object({
   last_used_at: Nullable(Type.String()),
 });
 
-const KeyId = Type.Object({ id: Type.String({ maxLength: 64, description: 'api_key_id (key_…)' }) });
+const KeyId = Type.Object({ id: Id('api_key_id (key_…)') });
 
 export function registerApiKeyRoutes(app: App, ctx: DomainContext): void {
   app.post(

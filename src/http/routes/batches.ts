@@ -1,5 +1,6 @@
 /** /v1/batches: submit (with Idempotency-Key), list, read, cancel. */
 import { Type } from 'typebox';
+import { Id } from '../schemas.ts';
 import { cancelBatch, getBatch, listOrgBatches, presentBatch, submitBatch, type BatchContext, type BatchCursor } from '../../domain/batches.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { resolveManifest, type ManifestRequest } from '../../domain/files.ts';
@@ -8,7 +9,7 @@ import { originOf, principalOf } from '../authentication.ts';
 import { SubmitBody } from '../manifest-schema.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
-const BatchParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const BatchParams = Type.Object({ id: Id('The batch id (bat_…)') });
 
 function encodeCursor(cursor: BatchCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
@@ -18,7 +19,7 @@ function decodeCursor(text: string): BatchCursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
     const date = new Date(String(createdAt));
-    if (typeof id === 'string' && !Number.isNaN(date.getTime())) return { createdAt: date, id };
+    if (typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id) && !Number.isNaN(date.getTime())) return { createdAt: date, id };
   } catch {
     // fall through to the error below
   }

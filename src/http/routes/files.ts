@@ -1,5 +1,6 @@
 /** POST /v1/files (a JSONL manifest, streamed) and GET /v1/files/{id}. */
 import { Type } from 'typebox';
+import { Id } from '../schemas.ts';
 import type { Principal } from '../../domain/context.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { getFile, uploadManifestFile } from '../../domain/files.ts';
@@ -94,7 +95,7 @@ export function registerFileRoutes(app: App, ctx: DomainContext, maxFileBytes: n
     '/v1/files/:id',
     {
       config: { scope: 'batches:read' },
-      schema: { tags: ['files'], summary: 'Read an uploaded file', security: [{ bearer: [] }], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) },
+      schema: { tags: ['files'], summary: 'Read an uploaded file', security: [{ bearer: [] }], params: Type.Object({ id: Id('The file id (file_…)') }) },
     },
     async (request) => getFile(ctx, principalOf(request), request.params.id),
   );

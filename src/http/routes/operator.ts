@@ -10,9 +10,9 @@ import { ApiError } from '../../domain/errors.ts';
 import { formatUsd, parseUsd } from '../../money.ts';
 import type { App } from '../app.ts';
 import { originOf } from '../authentication.ts';
-import { Label } from '../schemas.ts';
+import { Id, Label } from '../schemas.ts';
 
-const OrgParams = Type.Object({ org_id: Type.String({ maxLength: 64 }) });
+const OrgParams = Type.Object({ org_id: Id('The org id (org_…)') });
 
 export function registerOperatorRoutes(app: App, ctx: DomainContext): void {
   app.post(

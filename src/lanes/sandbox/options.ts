@@ -1,5 +1,5 @@
 /** How a sandbox lane behaves, and what it needs to run. */
-import { countTokens } from 'gpt-tokenizer';
+import { countTextTokens as countDomainTokens } from '../../domain/tokens.ts';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { DB } from '../../db/schema.ts';
@@ -32,11 +32,8 @@ export interface SandboxDependencies {
   tokenCounter?: TokenCounter;
 }
 
-// Text such as "<|endoftext|>" in a customer's input is counted as text, never refused.
-const NO_SPECIAL_TOKENS = { disallowedSpecial: new Set<string>() };
-
-/** o200k_base token count of `text`, special-token markers counted as plain text. */
-export const countTextTokens: TokenCounter = (text) => countTokens(text, NO_SPECIAL_TOKENS);
+/** Counts like quotes do (linear time, special markers as plain text), so estimates and usage agree. */
+export const countTextTokens: TokenCounter = countDomainTokens;
 
 function isRate(value: number): boolean {
   return Number.isFinite(value) && value >= 0 && value <= 1;
