@@ -1,7 +1,13 @@
 /**
  * A BatchRouter server in a child process (`node bin/batchrouter.mjs serve`), so that the load
  * generator does not share the server's event loop. Each server gets a free port and a fresh data
- * directory, and is stopped and cleaned up whatever happens.
+ * directory, and is stopped and cleaned up whatever happens. Its pid is exposed for memory
+ * sampling, and it can be stopped early, so that a benchmark can open its embedded database
+ * (one process at a time) before the data directory is removed.
+ *
+ * BENCH_SERVER_NODE_ARGS adds node flags to the server process only, split on spaces, e.g.
+ * `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` to profile it (NODE_OPTIONS
+ * refuses --cpu-prof, and would profile the benchmark process too).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,6 +34,17 @@ const BASE_ENV = {
 export interface ServerProcess {
   /** Base URL, e.g. http://127.0.0.1:43210. */
   url: string;
+  /** The server's own process (node runs the CLI in-process on Node 24): its RSS is the server's. */
+  pid: number;
+  /** BATCHROUTER_DATA_DIR: the embedded database lives in `<dataDir>/pglite`. */
+  dataDir: string;
+  /** Stops the server now (a clean shutdown); calling it again, or letting the run end, is harmless. */
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Arguments after `serve`, e.g. `['--role', 'api']`. */
+  serveArgs?: readonly string[];
 }
 
 async function freePort(): Promise<number> {
@@ -88,20 +105,26 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Runs `fn` against a fresh server started with `env` on top of the base settings, then stops it. */
-export async function withServerProcess<T>(env: Record<string, string>, fn: (server: ServerProcess) => Promise<T>): Promise<T> {
+export async function withServerProcess<T>(
+  env: Record<string, string>,
+  fn: (server: ServerProcess) => Promise<T>,
+  options: ServerOptions = {},
+): Promise<T> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'br-bench-'));
   try {
     const port = await freePort();
     const url = `http://${HOST}:${port}`;
     // The server's output goes to our stderr: its warnings stay visible and our stdout stays the report.
-    const child = spawn(process.execPath, [CLI, 'serve'], {
+    const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', ...(options.serveArgs ?? [])], {
       cwd: REPO_ROOT,
       env: childEnv({ ...BASE_ENV, ...env, HOST, PORT: String(port), BATCHROUTER_DATA_DIR: dataDir }),
       stdio: ['ignore', process.stderr, process.stderr],
     });
     try {
       await waitUntilHealthy(child, url);
-      return await fn({ url });
+      if (child.pid === undefined) throw new Error('the server process has no pid');
+      return await fn({ url, pid: child.pid, dataDir, stop: () => stop(child) });
     } finally {
       await stop(child);
     }
