@@ -75,7 +75,7 @@ export const runWorkUnitTask: Task = {
     const batch = await findBatchById(ctx.db, unit.batch_id);
     if (!batch || isTerminalBatch(batch.status)) return;
     const lane = ctx.runtimeLanes.get(unit.lane_id);
-    const round = (await openItemsOfUnit(ctx.db, unitId))[0]?.attempts ?? 1;
+    const round = (await openItemsOfUnit(ctx.db, unitId, 1))[0]?.attempts ?? 1;
 
     if (!lane) {
       const items = await openItemsOfUnit(ctx.db, unitId);
@@ -105,7 +105,7 @@ export const runWorkUnitTask: Task = {
     await transitionBatch(ctx.db, batch.id, ['dispatched'], 'processing', ctx.clock.now());
     let retried = 0;
     for (;;) {
-      const items = (await openItemsOfUnit(ctx.db, unitId)).slice(0, SYNC_CHUNK);
+      const items = await openItemsOfUnit(ctx.db, unitId, SYNC_CHUNK);
       if (items.length === 0) break;
       const run = await runSync(ctx, batch, unitId, lane, items);
       retried += run.retried;

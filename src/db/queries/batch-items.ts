@@ -52,14 +52,15 @@ export async function assignItemsToUnit(db: Executor, batchId: string, indexes: 
     .execute();
 }
 
-/** The items of a unit that still await a result (cancelled and expired ones are left out). */
-export async function openItemsOfUnit(db: Executor, unitId: string) {
+/** The items of a unit that still await a result (cancelled and expired ones are left out), at most `limit`. */
+export async function openItemsOfUnit(db: Executor, unitId: string, limit = 1_000_000) {
   return db
     .selectFrom('batch_items')
     .select(['batch_id', 'item_index', 'operation', 'assigned_model', 'input', 'attempts', 'route_receipt'])
     .where('work_unit_id', '=', unitId)
     .where('status', '=', 'dispatched')
     .orderBy('item_index')
+    .limit(limit)
     .execute();
 }
 
