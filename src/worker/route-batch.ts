@@ -8,6 +8,7 @@ import { assignItemsToUnit, queuedItemsForSharding } from '../db/queries/batch-i
 import { findBatchById, transitionBatch } from '../db/queries/batches.ts';
 import { insertWorkUnit } from '../db/queries/work-units.ts';
 import { isTerminalBatch } from '../domain/batch-states.ts';
+import { sql } from 'kysely';
 import { newId } from '../ids.ts';
 import { field, type Task } from './tasks.ts';
 
@@ -65,5 +66,8 @@ export const routeBatchTask: Task = {
       }
       await transitionBatch(trx, batchId, ['routing'], 'dispatched', now);
     });
+    // A batch can add 100,000 rows at once; without fresh statistics the planner takes the unit's
+    // items for a handful and scans them all on every result update (PGlite never auto-analyzes).
+    await sql`analyze batch_items`.execute(ctx.db);
   },
 };
