@@ -30,3 +30,6 @@ export const Timestamp = (description: string) => Type.String({ format: 'date-ti
 
 /** An id in a path or a field (`bat_…`, `key_…`): letters, digits, `_` and `-` only. */
 export const Id = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description });
+
+/** The path parameters of every /v1/batches/{id} route. */
+export const BatchParams = Type.Object({ id: Id('The batch id (bat_…)') });

@@ -1,7 +1,7 @@
 /** Results of a batch: cursor pages as items finish, and the signed JSONL artifact once it has ended. */
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { Id } from '../schemas.ts';
+import { BatchParams } from '../schemas.ts';
 import { isoTimestamp } from '../../clock.ts';
 import { resultsPage } from '../../db/queries/batch-items.ts';
 import { findBatchById } from '../../db/queries/batches.ts';
@@ -13,7 +13,6 @@ import type { App } from '../app.ts';
 import { principalOf } from '../authentication.ts';
 import { baseUrlOf } from '../errors.ts';
 
-const BatchParams = Type.Object({ id: Id('The batch id (bat_…)') });
 
 export function registerBatchResultRoutes(app: App, ctx: BatchContext, signingSecret: Buffer, publicUrl: string | null): void {
   app.get(

@@ -1,6 +1,6 @@
 /** /v1/batches: submit (with Idempotency-Key), list, read, cancel. */
 import { Type } from 'typebox';
-import { Id } from '../schemas.ts';
+import { BatchParams } from '../schemas.ts';
 import { cancelBatch, getBatch, listOrgBatches, presentBatch, submitBatch, type BatchContext, type BatchCursor } from '../../domain/batches.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { resolveManifest, type ManifestRequest } from '../../domain/files.ts';
@@ -9,7 +9,6 @@ import { originOf, principalOf } from '../authentication.ts';
 import { SubmitBody } from '../manifest-schema.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
-const BatchParams = Type.Object({ id: Id('The batch id (bat_…)') });
 
 function encodeCursor(cursor: BatchCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
