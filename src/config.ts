@@ -2,6 +2,7 @@
  * The one place that reads `process.env`. Every setting is declared once below with its parser,
  * default and documentation; `loadConfig` fails fast with every bad value listed.
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseUsd } from './money.ts';
@@ -45,6 +46,8 @@ export interface Config {
   batchBodyLimitBytes: number;
   /** Largest uploaded manifest file. */
   fileLimitBytes: number;
+  /** Threads counting the tokens of large manifests (0: count in the request's thread). */
+  tokenizerThreads: number;
   trustProxy: boolean;
 }
 
@@ -151,6 +154,13 @@ export const SETTINGS = [
   setting({ key: 'bodyLimitBytes', env: 'BATCHROUTER_BODY_LIMIT_BYTES', doc: 'largest JSON request body', parse: integer(1024, 1024 * 1024 * 1024), fallback: 1024 * 1024 }),
   setting({ key: 'batchBodyLimitBytes', env: 'BATCHROUTER_BATCH_BODY_LIMIT_BYTES', doc: 'largest quote or submit body (manifests of up to 100,000 items)', parse: integer(1024, 4 * 1024 * 1024 * 1024), fallback: 256 * 1024 * 1024 }),
   setting({ key: 'fileLimitBytes', env: 'BATCHROUTER_FILE_LIMIT_BYTES', doc: 'largest JSONL manifest file (POST /v1/files)', parse: integer(1024, 64 * 1024 * 1024 * 1024), fallback: 2 * 1024 * 1024 * 1024 }),
+  setting({
+    key: 'tokenizerThreads',
+    env: 'BATCHROUTER_TOKENIZER_THREADS',
+    doc: 'threads counting the tokens of large manifests in API processes (0: in the request thread)',
+    parse: integer(0, 64),
+    fallback: Math.min(4, availableParallelism()),
+  }),
   setting({ key: 'trustProxy', env: 'BATCHROUTER_TRUST_PROXY', doc: 'trust X-Forwarded-For for the client address (behind a load balancer)', parse: boolean, fallback: false }),
 ] as const;
 

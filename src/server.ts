@@ -14,12 +14,14 @@ import { migrate } from './db/migrate.ts';
 import { makeCaches, makeLocalInvalidation } from './domain/cache.ts';
 import { enabledLanes } from './domain/catalog-lanes.ts';
 import { loadCatalog } from './domain/catalog-loader.ts';
+import { inlineTokenCounter, type TokenCounter } from './domain/tokens.ts';
 import { loadSigningSecret } from './domain/artifacts.ts';
 import { makeRuntimeLanes } from './lanes/registry.ts';
 import type { WorkerContext } from './worker/tasks.ts';
 import { startPostgresInvalidation } from './db/invalidation.ts';
 import { makeApp, type App } from './http/app.ts';
 import { startQueue, type Queue } from './worker/queue.ts';
+import { startTokenizerPool } from './tokenizer/pool.ts';
 
 export interface StartOptions {
   role?: ServerRole;
@@ -102,6 +104,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
     const queue: Queue = await startQueue(database, config, logger, { work: role !== 'api' });
     cleanups.push(() => queue.stop());
+    let tokens: TokenCounter = inlineTokenCounter;
+    if (role !== 'worker' && config.tokenizerThreads > 0) {
+      const pool = startTokenizerPool(config.tokenizerThreads);
+      cleanups.push(() => pool.close());
+      tokens = pool;
+    }
     const ctx: WorkerContext = {
       db: database.db,
       clock,
@@ -110,6 +118,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       invalidation,
       catalog,
       lanes,
+      tokens,
       jobs: queue.jobs,
       runtimeLanes: makeRuntimeLanes(catalog, lanes, config, { db: database.db, clock }),
       logger,

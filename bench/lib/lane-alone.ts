@@ -10,12 +10,11 @@
 import type { Database } from '../../src/db/database.ts';
 import type { Config } from '../../src/config.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
-import { catalogPrices, checkAndRoute } from '../../src/domain/quotes.ts';
 import { makeRuntimeLanes } from '../../src/lanes/registry.ts';
 import type { LaneRequest, LaneResult } from '../../src/lanes/types.ts';
 import { requestOf } from '../../src/worker/outcomes.ts';
 import { shard } from '../../src/worker/route-batch.ts';
-import { routingContextOf } from './database.ts';
+import { routeManifest, routingContextOf } from './database.ts';
 import { timed } from './report.ts';
 
 export interface LaneAlone {
@@ -28,7 +27,7 @@ export interface LaneAlone {
 /** Runs every item of `manifest` through the lane routing picks, directly; returns the time inside the lane. */
 export async function timeLanesAlone(database: Database, config: Config, manifest: Manifest): Promise<LaneAlone> {
   const ctx = await routingContextOf(database);
-  const { plan } = checkAndRoute(ctx, manifest, catalogPrices);
+  const plan = await routeManifest(ctx, manifest);
   const lanes = makeRuntimeLanes(ctx.catalog, ctx.lanes, config, { db: database.db, clock: ctx.clock });
   const catalogLanes = new Map(ctx.lanes.map((lane) => [lane.id, lane]));
   // What the worker reads back for each item on its first attempt.

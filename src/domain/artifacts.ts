@@ -11,7 +11,8 @@ import { formatUsd } from '../money.ts';
 import type { RouteReceipt } from './batches.ts';
 
 export const ARTIFACT_LINK_LIFETIME_SECONDS = 15 * 60;
-const PAGE = 1_000;
+/** Rows per page of an artifact: about 300 KB of JSONL, few enough that the garbage of each page stays small. */
+const PAGE = 250;
 const SECRET_NAME = 'artifact_links';
 
 /** The instance's link-signing key, shared by every process through the database. */

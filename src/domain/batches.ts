@@ -24,7 +24,18 @@ import { canonicalHash } from './canonical-json.ts';
 import type { Principal, RequestOrigin } from './context.ts';
 import { ApiError } from './errors.ts';
 import type { Manifest } from './manifest.ts';
-import { checkAndRoute, planTotals, presentPlan, pricesForSubmit, slaDeadline, type PlanPresentation, type RoutingContext } from './quotes.ts';
+import {
+  checkOrThrow,
+  manifestHash,
+  planTotals,
+  presentPlan,
+  pricesForSubmit,
+  routeOrThrow,
+  slaDeadline,
+  startMeasuring,
+  type PlanPresentation,
+  type RoutingContext,
+} from './quotes.ts';
 import type { RoutedItem } from './routing.ts';
 import { reserve, settle } from './settlement.ts';
 
@@ -58,6 +69,7 @@ function initialReceipt(routed: RoutedItem, routingMode: string) {
     routing_mode: routingMode,
     selected: { lane_id: choice.lane.id, provider: choice.lane.provider, mode: choice.lane.mode, region: choice.lane.region, model: choice.model.id },
     prices: { input_micros_per_million: choice.prices.inputMicrosPerMillion, output_micros_per_million: choice.prices.outputMicrosPerMillion },
+    reason: routed.reason,
     estimated_cost: formatUsd(choice.expectedCostMicros),
     max_cost: formatUsd(choice.maxCostMicros),
     attempts: [] as unknown[],
@@ -126,12 +138,14 @@ function replayOrConflict(existing: BatchRow, requestHash: string): BatchRow {
  * returns the original batch; with another body, or while the first is still being stored, 409.
  */
 export async function submitBatch(ctx: BatchContext, principal: Principal, input: SubmitInput, origin: RequestOrigin): Promise<{ batch: BatchRow; replayed: boolean }> {
-  const requestHash = canonicalHash(input.body);
   const earlier = await findBatchByIdempotencyKey(ctx.db, principal.orgId, input.idempotencyKey);
-  if (earlier) return { batch: replayOrConflict(earlier, requestHash), replayed: true };
+  if (earlier) return { batch: replayOrConflict(earlier, canonicalHash(input.body)), replayed: true };
 
-  const prices = await pricesForSubmit(ctx, principal, input.quoteId, input.manifest);
-  const { checked, plan } = checkAndRoute(ctx, input.manifest, prices);
+  const checked = checkOrThrow(ctx, input.manifest);
+  const measuring = startMeasuring(ctx.tokens, input.manifest, checked);
+  const requestHash = canonicalHash(input.body, measuring.known);
+  const prices = await pricesForSubmit(ctx, principal, input.quoteId, () => manifestHash(input.manifest, measuring.known));
+  const plan = routeOrThrow(ctx, checked, await measuring.measures(), prices);
   const feeBps = ctx.catalog.platform_fee_bps;
   const totals = planTotals(plan, feeBps);
   const now = ctx.clock.now();
@@ -185,7 +199,7 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
         operation: routed.item.operation,
         model: routed.item.models[0]?.id ?? routed.choice.model.id,
         model_options: routed.item.models.map((model) => model.id),
-        input: JSON.stringify(routed.item.input),
+        input: routed.inputJson,
         status: 'queued' as const,
         lane_id: routed.choice.lane.id,
         assigned_model: routed.choice.model.id,

@@ -5,18 +5,129 @@
  */
 import { createHash } from 'node:crypto';
 
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+/** Canonical JSON already written for some objects (a manifest's item inputs), reused as is. */
+export type KnownJson = ReadonlyMap<object, string>;
+
+/** Hashing takes the text in pieces of about this many characters, so no document-sized string is built. */
+const PIECE = 64 * 1024;
+
+class Writer {
+  text = '';
+  private readonly known: KnownJson | undefined;
+  private readonly flush: ((piece: string) => void) | null;
+
+  constructor(known: KnownJson | undefined, flush: ((piece: string) => void) | null) {
+    this.known = known;
+    this.flush = flush;
   }
-  return JSON.stringify(value) ?? 'null';
+
+  private add(text: string): void {
+    this.text += text;
+    if (this.flush !== null && this.text.length >= PIECE) {
+      this.flush(this.text);
+      this.text = '';
+    }
+  }
+
+  write(value: unknown): void {
+    if (typeof value !== 'object' || value === null) {
+      this.add(JSON.stringify(value) ?? 'null');
+      return;
+    }
+    const written = this.known?.get(value);
+    if (written !== undefined) {
+      this.add(written);
+      return;
+    }
+    if (Array.isArray(value)) {
+      this.add('[');
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.add(',');
+        this.write(value[i]);
+      }
+      this.add(']');
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    // Parsed JSON often has its keys in order already; sorting is only paid when they are not.
+    for (let i = 1; i < keys.length; i++) {
+      if ((keys[i - 1] as string) > (keys[i] as string)) {
+        keys.sort();
+        break;
+      }
+    }
+    let separator = '{';
+    for (const key of keys) {
+      const child = record[key];
+      if (child === undefined) continue;
+      this.add(`${separator}${JSON.stringify(key)}:`);
+      this.write(child);
+      separator = ',';
+    }
+    this.add(separator === '{' ? '{}' : '}');
+  }
 }
 
-/** SHA-256 (hex) of the canonical JSON of a value. */
-export function canonicalHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+/** Marks a value whose objects cannot all hold their keys in sorted order (see `sortedCopy`). */
+const UNSORTABLE = Symbol('unsortable');
+
+/** Whether an object key is an array index, which JavaScript lists before other keys, in numeric order. */
+function isIndexKey(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && /^(?:0|[1-9]\d{0,9})$/.test(key);
+}
+
+/**
+ * `value` with every object's keys in sorted order, sharing every part that already is, so that
+ * the engine's own JSON.stringify writes it canonically; UNSORTABLE when some object has an
+ * array-index key (an object cannot list "10" before "9").
+ */
+function sortedCopy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const child = sortedCopy(value[i]);
+      if (child === UNSORTABLE) return UNSORTABLE;
+      if (child !== value[i]) (copy ??= value.slice())[i] = child;
+    }
+    return copy ?? value;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let inOrder = true;
+  let changed: Map<string, unknown> | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (isIndexKey(key)) return UNSORTABLE;
+    if (i > 0 && (keys[i - 1] as string) > key) inOrder = false;
+    const child = sortedCopy(record[key]);
+    if (child === UNSORTABLE) return UNSORTABLE;
+    if (child !== record[key]) (changed ??= new Map()).set(key, child);
+  }
+  if (inOrder && changed === null) return value;
+  // No prototype: a "__proto__" key stays an ordinary property.
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const key of keys.sort()) copy[key] = changed?.has(key) ? changed.get(key) : record[key];
+  return copy;
+}
+
+/** The canonical JSON of a value; objects in `known` are written as the text it holds for them. */
+export function canonicalJson(value: unknown, known?: KnownJson): string {
+  if (known === undefined) {
+    const sorted = sortedCopy(value);
+    if (sorted !== UNSORTABLE) return JSON.stringify(sorted) ?? 'null';
+  }
+  const writer = new Writer(known, null);
+  writer.write(value);
+  return writer.text;
+}
+
+/** SHA-256 (hex) of the canonical JSON of a value, hashed piece by piece as it is written. */
+export function canonicalHash(value: unknown, known?: KnownJson): string {
+  const hash = createHash('sha256');
+  const writer = new Writer(known, (piece) => hash.update(piece));
+  writer.write(value);
+  return hash.update(writer.text).digest('hex');
 }

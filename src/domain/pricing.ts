@@ -26,10 +26,22 @@ export function lanePrices(lane: CatalogLane, model: CatalogModel): TokenPrices 
   return { inputMicrosPerMillion: price.input_micros_per_million, outputMicrosPerMillion: price.output_micros_per_million };
 }
 
-/** What `input` and `output` tokens cost at `prices`, rounded up to the micro-dollar (exact: BigInt). */
+/**
+ * What `input` and `output` tokens cost at `prices`, rounded up to the micro-dollar. Exact: in
+ * integers while the product is a safe integer (always, for real batches), else in BigInt.
+ */
 export function tokenCost(prices: TokenPrices, input: number, output: number): number {
-  const scaled = BigInt(input) * BigInt(prices.inputMicrosPerMillion) + BigInt(output) * BigInt(prices.outputMicrosPerMillion);
-  return Number((scaled + 999_999n) / 1_000_000n);
+  const scaled = input * prices.inputMicrosPerMillion + output * prices.outputMicrosPerMillion;
+  if (Number.isSafeInteger(scaled)) {
+    const whole = Math.floor(scaled / 1_000_000);
+    // The division may round; the remainder, computed exactly, settles the result.
+    const remainder = scaled - whole * 1_000_000;
+    if (remainder < 0) return whole - 1 + (remainder + 1_000_000 > 0 ? 1 : 0);
+    if (remainder >= 1_000_000) return whole + 1 + (remainder - 1_000_000 > 0 ? 1 : 0);
+    return remainder > 0 ? whole + 1 : whole;
+  }
+  const exact = BigInt(input) * BigInt(prices.inputMicrosPerMillion) + BigInt(output) * BigInt(prices.outputMicrosPerMillion);
+  return Number((exact + 999_999n) / 1_000_000n);
 }
 
 /** BatchRouter's fee on a provider subtotal, rounded up. */

@@ -8,12 +8,13 @@ import { newId } from '../ids.ts';
 import { formatUsd, MAX_AMOUNT_MICROS } from '../money.ts';
 import { findQuote, insertQuote } from '../db/queries/quotes.ts';
 import type { Catalog, CatalogLane, CatalogModel } from './catalog.ts';
-import { canonicalHash } from './canonical-json.ts';
+import { canonicalHash, canonicalJson, type KnownJson } from './canonical-json.ts';
 import type { DomainContext, Principal } from './context.ts';
 import { ApiError } from './errors.ts';
-import { checkManifest, SLA_WINDOW_SECONDS, type CheckedManifest, type Manifest } from './manifest.ts';
+import { checkManifest, SLA_WINDOW_SECONDS, type CheckedManifest, type Manifest, type ManifestItem } from './manifest.ts';
 import { lanePrices, listPrices, platformFee, type TokenPrices } from './pricing.ts';
-import { planRoutes, type PriceBook, type RoutingPlan } from './routing.ts';
+import { planRoutes, type ItemMeasures, type PriceBook, type RoutingPlan } from './routing.ts';
+import { countAllInputTokens, type TokenCounter } from './tokens.ts';
 
 export const QUOTE_LIFETIME_MS = 10 * 60 * 1000;
 
@@ -21,6 +22,8 @@ export const QUOTE_LIFETIME_MS = 10 * 60 * 1000;
 export interface RoutingContext extends DomainContext {
   catalog: Catalog;
   lanes: readonly CatalogLane[];
+  /** Counts manifest tokens: the server's tokenizer pool, or this thread. */
+  tokens: TokenCounter;
 }
 
 export const catalogPrices: PriceBook = { lane: lanePrices, list: listPrices };
@@ -59,29 +62,70 @@ function lockedPriceBook(locked: LockedPrices): PriceBook {
   };
 }
 
-/** The manifest fields that decide routing and price: what a quote and a submit must agree on. */
-export function manifestHash(manifest: Manifest): string {
-  return canonicalHash({
-    sla_tier: manifest.sla_tier ?? 'standard',
-    routing_mode: manifest.routing_mode ?? 'sla_aware',
-    privacy_tier: manifest.privacy_tier ?? 'standard',
-    allowed_regions: manifest.allowed_regions ?? ['global'],
-    items: manifest.items,
-  });
+/**
+ * Measuring a checked manifest's items: their tokens are counted on the tokenizer pool while this
+ * thread writes each input's canonical JSON (stored with the item) and each item's (which every
+ * hash of the manifest or of the request reuses).
+ */
+export interface Measuring {
+  /** Canonical JSON already written for each item, for `canonicalHash`. */
+  known: KnownJson;
+  measures(): Promise<ItemMeasures>;
 }
 
-/** Checks a manifest and routes it, or throws one 400 listing every problem. */
-export function checkAndRoute(ctx: RoutingContext, manifest: Manifest, prices: PriceBook): { checked: CheckedManifest; plan: RoutingPlan } {
+/**
+ * An item's canonical JSON, written field by field in sorted order: the manifest schema allows
+ * exactly these fields, so this is `canonicalJson(item)` without looking at its keys.
+ */
+function itemJson(item: ManifestItem, inputJson: string): string {
+  const options = item.model_options === undefined ? '' : `"model_options":${JSON.stringify(item.model_options)},`;
+  return `{"customer_item_id":${JSON.stringify(item.customer_item_id)},"input":${inputJson},"model":${JSON.stringify(item.model)},${options}"operation":${JSON.stringify(item.operation)}}`;
+}
+
+export function startMeasuring(tokens: TokenCounter, manifest: Manifest, checked: CheckedManifest): Measuring {
+  const counting = countAllInputTokens(tokens, checked.items);
+  // A caller may throw before it asks for the measures; the count's outcome is then of no interest.
+  counting.catch(() => undefined);
+  const known = new Map<object, string>();
+  const inputJson = manifest.items.map((item) => {
+    const json = canonicalJson(item.input);
+    known.set(item, itemJson(item, json));
+    return json;
+  });
+  return { known, measures: async () => ({ inputTokens: await counting, inputJson }) };
+}
+
+/** The manifest fields that decide routing and price: what a quote and a submit must agree on. */
+export function manifestHash(manifest: Manifest, known?: KnownJson): string {
+  return canonicalHash(
+    {
+      sla_tier: manifest.sla_tier ?? 'standard',
+      routing_mode: manifest.routing_mode ?? 'sla_aware',
+      privacy_tier: manifest.privacy_tier ?? 'standard',
+      allowed_regions: manifest.allowed_regions ?? ['global'],
+      items: manifest.items,
+    },
+    known,
+  );
+}
+
+/** Checks everything about a manifest that does not depend on lanes, or throws one 400 listing every problem. */
+export function checkOrThrow(ctx: RoutingContext, manifest: Manifest): CheckedManifest {
   const checked = checkManifest(manifest, ctx.catalog);
   if ('problems' in checked) throw new ApiError('invalid_request', 'The manifest is not valid: see details for every problem.', { details: checked.problems });
-  const routed = planRoutes(checked.manifest, ctx.lanes, prices);
+  return checked.manifest;
+}
+
+/** Routes a checked manifest, or throws one 400 naming every item no lane can run. */
+export function routeOrThrow(ctx: RoutingContext, checked: CheckedManifest, measures: ItemMeasures, prices: PriceBook): RoutingPlan {
+  const routed = planRoutes(checked, measures, ctx.lanes, prices);
   if ('problems' in routed) throw new ApiError('invalid_request', 'Some items cannot be routed: see details.', { details: routed.problems });
   if (planTotals(routed.plan, ctx.catalog.platform_fee_bps).maxMicros > MAX_AMOUNT_MICROS) {
     throw new ApiError('invalid_request', 'The batch could cost more than one billion dollars: split it, or lower the output limits.', {
       details: [{ path: 'items', message: 'the maximum cost exceeds 1,000,000,000 USD' }],
     });
   }
-  return { checked: checked.manifest, plan: routed.plan };
+  return routed.plan;
 }
 
 export interface PlanTotals {
@@ -165,14 +209,17 @@ export function slaDeadline(checked: CheckedManifest, now: Date): Date {
 
 /** Quotes a manifest and stores the quote, with its prices, for ten minutes. */
 export async function createQuote(ctx: RoutingContext, principal: Principal, manifest: Manifest) {
-  const { checked, plan } = checkAndRoute(ctx, manifest, catalogPrices);
+  const checked = checkOrThrow(ctx, manifest);
+  const measuring = startMeasuring(ctx.tokens, manifest, checked);
+  const sha256 = manifestHash(manifest, measuring.known);
+  const plan = routeOrThrow(ctx, checked, await measuring.measures(), catalogPrices);
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + QUOTE_LIFETIME_MS);
   const body = { quote_id: newId('qlock'), expires_at: isoTimestamp(expiresAt), ...presentPlan(checked, plan, ctx.catalog.platform_fee_bps, slaDeadline(checked, now)) };
   await insertQuote(ctx.db, {
     id: body.quote_id,
     org_id: principal.orgId,
-    manifest_sha256: manifestHash(manifest),
+    manifest_sha256: sha256,
     prices: JSON.stringify(lockPrices(checked, ctx.lanes)),
     body: JSON.stringify(body),
     created_at: now,
@@ -182,14 +229,14 @@ export async function createQuote(ctx: RoutingContext, principal: Principal, man
 }
 
 /** The prices a submit runs at: those of the named quote (checked against the manifest), else the catalog's. */
-export async function pricesForSubmit(ctx: RoutingContext, principal: Principal, quoteId: string | undefined, manifest: Manifest): Promise<PriceBook> {
+export async function pricesForSubmit(ctx: RoutingContext, principal: Principal, quoteId: string | undefined, sha256: () => string): Promise<PriceBook> {
   if (quoteId === undefined) return catalogPrices;
   const quote = await findQuote(ctx.db, principal.orgId, quoteId);
   if (!quote) throw new ApiError('quote_not_found', `No quote ${quoteId} exists in your org.`);
   if (quote.expires_at.getTime() <= ctx.clock.now().getTime()) {
     throw new ApiError('quote_expired', `Quote ${quoteId} expired at ${isoTimestamp(quote.expires_at)}: quote again, or submit without quote_id at current prices.`);
   }
-  if (quote.manifest_sha256 !== manifestHash(manifest)) {
+  if (quote.manifest_sha256 !== sha256()) {
     throw new ApiError('quote_mismatch', `Quote ${quoteId} was made for a different manifest: quote this one, or submit without quote_id.`);
   }
   return lockedPriceBook(quote.prices as LockedPrices);

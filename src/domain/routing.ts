@@ -7,12 +7,19 @@ import type { CatalogLane, CatalogModel } from './catalog.ts';
 import type { ErrorDetail } from './errors.ts';
 import { SLA_WINDOW_SECONDS, type CheckedItem, type CheckedManifest } from './manifest.ts';
 import { tokenCost, type TokenPrices } from './pricing.ts';
-import { countInputTokens, requestedMaxOutput } from './tokens.ts';
+import { requestedMaxOutput } from './tokens.ts';
 
 export type RejectionReason = 'model_not_acceptable' | 'privacy' | 'region' | 'sla' | 'capacity' | 'price' | 'speed';
 
 /** `sla_aware` keeps this share of the SLA window in reserve for a rescue. */
 const SLA_AWARE_SHARE = 0.5;
+/**
+ * `sla_aware` spreads risk across providers: of the items that another provider could run for at
+ * most SPREAD_TOLERANCE more, no provider takes more than SPREAD_MAX_SHARE, so one provider's
+ * outage or slow day touches at most that share (the batch costs at most about 3% more).
+ */
+const SPREAD_TOLERANCE = 0.1;
+const SPREAD_MAX_SHARE = 2 / 3;
 
 export interface LaneChoice {
   lane: CatalogLane;
@@ -22,14 +29,19 @@ export interface LaneChoice {
   maxOutputTokens: number;
   expectedCostMicros: number;
   maxCostMicros: number;
+  /** The model's place in the item's list (0: the preferred model). */
+  preference: number;
 }
 
 export interface RoutedItem {
   item: CheckedItem;
   inputTokens: number;
-  /** Size of the item's request body, for provider byte limits. */
+  /** The item's input as canonical JSON: what is stored, and what provider byte limits count. */
+  inputJson: string;
   bytes: number;
   choice: LaneChoice;
+  /** Why this lane: the routing mode's pick, or a move to another provider to spread risk. */
+  reason: string;
   /** The preferred model at its provider's sync list price: what it would cost without BatchRouter. */
   baselineMicros: number;
 }
@@ -41,7 +53,7 @@ export interface LaneReceipt {
   models: string[];
   expectedCostMicros: number;
   maxCostMicros: number;
-  rejection: { reason: RejectionReason; message: string } | null;
+  rejection: Rejection | null;
 }
 
 export interface RoutingPlan {
@@ -55,6 +67,17 @@ export interface PriceBook {
   list(model: CatalogModel): TokenPrices;
 }
 
+/** What is measured of each item outside routing (tokens on the tokenizer pool), in item order. */
+export interface ItemMeasures {
+  inputTokens: ArrayLike<number>;
+  inputJson: readonly string[];
+}
+
+interface Rejection {
+  reason: RejectionReason;
+  message: string;
+}
+
 function privacyAllows(manifest: CheckedManifest, lane: CatalogLane): boolean {
   if (manifest.privacyTier === 'zero_retention') return lane.zero_data_retention;
   if (manifest.privacyTier === 'self_hosted') return lane.self_hosted;
@@ -66,11 +89,8 @@ function turnaroundLimitSeconds(manifest: CheckedManifest): number {
   return manifest.routingMode === 'sla_aware' ? window * SLA_AWARE_SHARE : window;
 }
 
-/** Why `lane` cannot take `item` at all, or null when it can. */
-function laneRejects(manifest: CheckedManifest, lane: CatalogLane, item: CheckedItem, bytes: number): { reason: RejectionReason; message: string } | null {
-  if (!item.models.some((model) => lane.models.includes(model.id))) {
-    return { reason: 'model_not_acceptable', message: `runs none of ${item.models.map((m) => m.id).join(', ')}` };
-  }
+/** Why `lane` cannot take any item of this manifest (privacy, region, SLA), or null. */
+function manifestRejects(manifest: CheckedManifest, lane: CatalogLane): Rejection | null {
   if (!privacyAllows(manifest, lane)) {
     return { reason: 'privacy', message: `not eligible for the ${manifest.privacyTier} privacy tier` };
   }
@@ -84,86 +104,225 @@ function laneRejects(manifest: CheckedManifest, lane: CatalogLane, item: Checked
       message: `expected turnaround ${lane.expected_turnaround_seconds} s exceeds the ${limit} s the ${manifest.slaTier} tier allows in ${manifest.routingMode} mode`,
     };
   }
+  return null;
+}
+
+/** Why `lane` (running `runs`) cannot take this item (models, size), or null. */
+function itemRejects(lane: CatalogLane, runs: ReadonlySet<string>, item: CheckedItem, bytes: number): Rejection | null {
+  let runsOne = false;
+  for (const model of item.models) if (runs.has(model.id)) runsOne = true;
+  if (!runsOne) return { reason: 'model_not_acceptable', message: `runs none of ${item.models.map((m) => m.id).join(', ')}` };
   if (bytes > lane.max_bytes_per_job) return { reason: 'capacity', message: `an item of ${bytes} bytes exceeds the lane's ${lane.max_bytes_per_job} bytes per job` };
   return null;
 }
 
-function better(manifest: CheckedManifest, a: LaneChoice, b: LaneChoice, preference: Map<string, number>): boolean {
-  const byTurnaround = a.lane.expected_turnaround_seconds - b.lane.expected_turnaround_seconds;
-  const byCost = a.expectedCostMicros - b.expectedCostMicros;
-  const order = manifest.routingMode === 'fastest' ? [byTurnaround, byCost] : [byCost, byTurnaround];
-  for (const difference of order) if (difference !== 0) return difference < 0;
-  const byPreference = (preference.get(a.model.id) ?? 0) - (preference.get(b.model.id) ?? 0);
-  if (byPreference !== 0) return byPreference < 0;
-  return a.lane.id < b.lane.id;
+/** Whether running on `lane` for `cost` (the model at `preference`) beats `current` in the routing mode. */
+function beats(fastest: boolean, lane: CatalogLane, cost: number, preference: number, current: LaneChoice): boolean {
+  const byTurnaround = lane.expected_turnaround_seconds - current.lane.expected_turnaround_seconds;
+  const byCost = cost - current.expectedCostMicros;
+  const first = fastest ? byTurnaround : byCost;
+  if (first !== 0) return first < 0;
+  const second = fastest ? byCost : byTurnaround;
+  if (second !== 0) return second < 0;
+  if (preference !== current.preference) return preference < current.preference;
+  return lane.id < current.lane.id;
 }
 
-function choicesFor(item: CheckedItem, lane: CatalogLane, inputTokens: number, prices: PriceBook): LaneChoice[] {
-  const limit = requestedMaxOutput(item.input);
-  return item.models
-    .filter((model) => lane.models.includes(model.id))
-    .map((model) => {
-      const embeddings = item.operation === 'embeddings';
-      const expectedOutputTokens = embeddings ? 0 : limit === null ? model.expected_output_tokens : Math.min(limit, model.expected_output_tokens);
-      const maxOutputTokens = embeddings ? 0 : (limit ?? model.default_max_output_tokens);
-      const lanePrice = prices.lane(lane, model);
-      return {
-        lane,
-        model,
-        prices: lanePrice,
-        expectedOutputTokens,
-        maxOutputTokens,
-        expectedCostMicros: tokenCost(lanePrice, inputTokens, expectedOutputTokens),
-        maxCostMicros: tokenCost(lanePrice, inputTokens, maxOutputTokens),
-      };
-    });
+/** A price book that looks each price up once per plan rather than once per item. */
+function cached(prices: PriceBook): PriceBook {
+  const lanes = new Map<CatalogLane, Map<CatalogModel, TokenPrices>>();
+  const lists = new Map<CatalogModel, TokenPrices>();
+  return {
+    lane(lane, model) {
+      let byModel = lanes.get(lane);
+      if (!byModel) lanes.set(lane, (byModel = new Map()));
+      let found = byModel.get(model);
+      if (!found) byModel.set(model, (found = prices.lane(lane, model)));
+      return found;
+    },
+    list(model) {
+      let found = lists.get(model);
+      if (!found) lists.set(model, (found = prices.list(model)));
+      return found;
+    },
+  };
+}
+
+/** The output an item is expected to produce on `model`. */
+function expectedOutput(item: CheckedItem, model: CatalogModel, limit: number | null): number {
+  if (item.operation === 'embeddings') return 0;
+  return limit === null ? model.expected_output_tokens : Math.min(limit, model.expected_output_tokens);
+}
+
+/** The most output an item may produce on `model`: what the reservation covers. */
+function maxOutput(item: CheckedItem, model: CatalogModel, limit: number | null): number {
+  if (item.operation === 'embeddings') return 0;
+  return limit ?? model.default_max_output_tokens;
+}
+
+/** A lane and model an item may run on, with the price there. */
+interface Option {
+  lane: CatalogLane;
+  model: CatalogModel;
+  /** The model's place in the item's list. */
+  preference: number;
+  prices: TokenPrices;
+}
+
+/** The item's models, in order, as one string. */
+function modelsKey(item: CheckedItem): string {
+  const only = item.models.length === 1 ? item.models[0] : undefined;
+  return only ? only.id : item.models.map((model) => model.id).join('\n');
+}
+
+/** An item's candidates: the best choice on each provider that may run it. */
+interface Candidates {
+  best: LaneChoice;
+  /** The best choice of every other provider, for spreading (sla_aware only). */
+  others: LaneChoice[];
 }
 
 /**
  * Routes every item of a checked manifest over the enabled lanes. Items no lane can take are
  * returned as problems (one per item, naming why each lane refused it).
  */
-export function planRoutes(manifest: CheckedManifest, lanes: readonly CatalogLane[], prices: PriceBook): { plan: RoutingPlan } | { problems: ErrorDetail[] } {
+export function planRoutes(
+  manifest: CheckedManifest,
+  measures: ItemMeasures,
+  lanes: readonly CatalogLane[],
+  prices: PriceBook,
+): { plan: RoutingPlan } | { problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
-  const routed: RoutedItem[] = [];
-  const firstRejection = new Map<string, { reason: RejectionReason; message: string }>();
+  const candidates: (Candidates & { item: CheckedItem; inputTokens: number; inputJson: string; bytes: number })[] = [];
+  const firstRejection = new Map<string, Rejection>();
   const eligibleSomewhere = new Set<string>();
-  for (const item of manifest.items) {
-    const inputTokens = countInputTokens(item.operation, item.input);
-    const bytes = Buffer.byteLength(JSON.stringify(item.input));
-    const preference = new Map(item.models.map((model, rank) => [model.id, rank]));
-    let best: LaneChoice | null = null;
-    const refusals: string[] = [];
-    for (const lane of lanes) {
-      const rejection = laneRejects(manifest, lane, item, bytes);
+  const refusedByManifest = lanes.map((lane) => manifestRejects(manifest, lane));
+  const laneRuns = lanes.map((lane) => new Set(lane.models));
+  const book = cached(prices);
+  const fastest = manifest.routingMode === 'fastest';
+  const spreading = manifest.routingMode === 'sla_aware' && new Set(lanes.map((lane) => lane.provider)).size > 1;
+  // Which lanes may take an item depends on its models and, past the smallest job, its size:
+  // worked out once per list of models for the items that fit every lane.
+  const smallestJob = Math.min(...lanes.map((lane) => lane.max_bytes_per_job));
+  const optionsByModels = new Map<string, Option[]>();
+  const optionsFor = (item: CheckedItem, bytes: number): Option[] => {
+    const key = bytes <= smallestJob ? modelsKey(item) : null;
+    const known = key === null ? undefined : optionsByModels.get(key);
+    if (known) return known;
+    const options: Option[] = [];
+    lanes.forEach((lane, l) => {
+      const runs = laneRuns[l] as ReadonlySet<string>;
+      const rejection = refusedByManifest[l] ?? itemRejects(lane, runs, item, bytes);
       if (rejection) {
-        if (!firstRejection.has(lane.id) || firstRejection.get(lane.id)?.reason === 'model_not_acceptable') firstRejection.set(lane.id, rejection);
-        refusals.push(`${lane.id}: ${rejection.message}`);
-        continue;
+        const first = firstRejection.get(lane.id);
+        if (!first || first.reason === 'model_not_acceptable') firstRejection.set(lane.id, rejection);
+        return;
       }
       eligibleSomewhere.add(lane.id);
-      for (const choice of choicesFor(item, lane, inputTokens, prices)) {
-        if (best === null || better(manifest, choice, best, preference)) best = choice;
-      }
+      item.models.forEach((model, preference) => {
+        if (runs.has(model.id)) options.push({ lane, model, preference, prices: book.lane(lane, model) });
+      });
+    });
+    if (key !== null) optionsByModels.set(key, options);
+    return options;
+  };
+  for (let i = 0; i < manifest.items.length; i++) {
+    const item = manifest.items[i] as CheckedItem;
+    const inputTokens = measures.inputTokens[i] ?? 0;
+    const inputJson = measures.inputJson[i] ?? '{}';
+    const bytes = Buffer.byteLength(inputJson);
+    const limit = requestedMaxOutput(item.input);
+    const bestByProvider = spreading ? new Map<string, LaneChoice>() : null;
+    let best: LaneChoice | null = null;
+    for (const { lane, model, preference, prices: price } of optionsFor(item, bytes)) {
+      const expected = expectedOutput(item, model, limit);
+      // Only a choice that wins something is built in full.
+      const cost = tokenCost(price, inputTokens, expected);
+      const overall = best === null || beats(fastest, lane, cost, preference, best);
+      const ofProvider = bestByProvider?.get(lane.provider);
+      const forProvider = bestByProvider !== null && (ofProvider === undefined || beats(false, lane, cost, preference, ofProvider));
+      if (!overall && !forProvider) continue;
+      const most = maxOutput(item, model, limit);
+      const choice: LaneChoice = {
+        lane,
+        model,
+        prices: price,
+        expectedOutputTokens: expected,
+        maxOutputTokens: most,
+        expectedCostMicros: cost,
+        maxCostMicros: tokenCost(price, inputTokens, most),
+        preference,
+      };
+      if (overall) best = choice;
+      if (forProvider) bestByProvider?.set(lane.provider, choice);
     }
     if (best === null) {
-      const why = refusals.length > 0 ? refusals.join('; ') : 'no lane is enabled on this instance';
-      problems.push({ path: `items[${item.index}].model`, message: `no lane can run this item: ${why}` });
+      problems.push({ path: `items[${item.index}].model`, message: `no lane can run this item: ${refusals(lanes, laneRuns, refusedByManifest, item, bytes)}` });
       continue;
     }
-    const preferred = item.models[0];
-    const baselineMicros = preferred ? tokenCost(prices.list(preferred), inputTokens, best.expectedOutputTokens) : 0;
-    routed.push({ item, inputTokens, bytes, choice: best, baselineMicros });
+    const chosen: LaneChoice = best;
+    const others = bestByProvider === null ? [] : [...bestByProvider.values()].filter((choice) => choice.lane.provider !== chosen.lane.provider);
+    candidates.push({ item, inputTokens, inputJson, bytes, best: chosen, others });
   }
   if (problems.length > 0) return { problems };
+  const picks = spreading ? spreadAcrossProviders(candidates) : candidates.map(({ best }) => ({ choice: best, spread: null }));
+  const routed = candidates.map(({ item, inputTokens, inputJson, bytes, best }, i): RoutedItem => {
+    const pick = picks[i] ?? { choice: best, spread: null };
+    const preferred = item.models[0];
+    return {
+      item,
+      inputTokens,
+      inputJson,
+      bytes,
+      choice: pick.choice,
+      reason: pick.spread ?? (fastest ? 'the fastest eligible lane' : 'the cheapest eligible lane'),
+      baselineMicros: preferred ? tokenCost(book.list(preferred), inputTokens, pick.choice.expectedOutputTokens) : 0,
+    };
+  });
   return { plan: { items: routed, lanes: receipts(manifest, lanes, routed, firstRejection, eligibleSomewhere) } };
+}
+
+/** Why each lane refused an item no lane can run, for its 400. */
+function refusals(lanes: readonly CatalogLane[], laneRuns: readonly ReadonlySet<string>[], refusedByManifest: (Rejection | null)[], item: CheckedItem, bytes: number): string {
+  if (lanes.length === 0) return 'no lane is enabled on this instance';
+  return lanes.map((lane, l) => `${lane.id}: ${(refusedByManifest[l] ?? itemRejects(lane, laneRuns[l] ?? new Set(), item, bytes))?.message ?? 'eligible'}`).join('; ');
+}
+
+/**
+ * Moves items to another provider, in item order, once their cheapest provider holds
+ * SPREAD_MAX_SHARE of the items that could go elsewhere for at most SPREAD_TOLERANCE more.
+ */
+function spreadAcrossProviders(candidates: readonly Candidates[]): { choice: LaneChoice; spread: string | null }[] {
+  const alternativeOf = candidates.map(({ best, others }) => {
+    const limit = best.expectedCostMicros * (1 + SPREAD_TOLERANCE);
+    return others.filter((other) => other.expectedCostMicros <= limit).sort((a, b) => a.expectedCostMicros - b.expectedCostMicros);
+  });
+  const spreadable = alternativeOf.filter((alternatives) => alternatives.length > 0).length;
+  const cap = Math.ceil(spreadable * SPREAD_MAX_SHARE);
+  const taken = new Map<string, number>();
+  const take = (provider: string) => taken.set(provider, (taken.get(provider) ?? 0) + 1);
+  return candidates.map(({ best }, i) => {
+    const alternatives = alternativeOf[i] ?? [];
+    if (alternatives.length === 0) return { choice: best, spread: null };
+    const provider = best.lane.provider;
+    const moveTo = (taken.get(provider) ?? 0) >= cap ? alternatives.find((other) => (taken.get(other.lane.provider) ?? 0) < cap) : undefined;
+    if (!moveTo) {
+      take(provider);
+      return { choice: best, spread: null };
+    }
+    take(moveTo.lane.provider);
+    return {
+      choice: moveTo,
+      spread: `spread across providers: ${provider} already runs ${cap} of the ${spreadable} items another provider could run for at most ${SPREAD_TOLERANCE * 100}% more`,
+    };
+  });
 }
 
 function receipts(
   manifest: CheckedManifest,
   lanes: readonly CatalogLane[],
   routed: RoutedItem[],
-  firstRejection: Map<string, { reason: RejectionReason; message: string }>,
+  firstRejection: Map<string, Rejection>,
   eligibleSomewhere: Set<string>,
 ): LaneReceipt[] {
   const totals = new Map<string, { items: number; models: Set<string>; expected: number; max: number }>();

@@ -31,8 +31,6 @@ export function countTextTokens(text: string): number {
   return total;
 }
 
-const count = countTextTokens;
-
 /** Tokens a chat format adds per message (role markers and separators). */
 const PER_MESSAGE_OVERHEAD = 4;
 
@@ -46,26 +44,55 @@ function textOfContent(content: unknown): string {
   return '';
 }
 
-function countMessages(messages: unknown[]): number {
-  let total = 0;
+/** What of an input is counted: its texts, and the tokens its format adds around them. */
+export interface CountedTexts {
+  texts: string[];
+  overhead: number;
+}
+
+/** The texts of an item's input that the provider bills as input tokens, for its operation. */
+export function inputTexts(operation: Operation, input: Record<string, unknown>): CountedTexts {
+  const main = input['input'];
+  if (operation === 'embeddings') return { texts: Array.isArray(main) ? main.map(String) : [String(main ?? '')], overhead: 0 };
+  // Instructions are billed as input by the providers, so they are counted too.
+  const texts = typeof input['instructions'] === 'string' ? [input['instructions']] : [];
+  if (typeof main === 'string') return { texts: [...texts, main], overhead: 0 };
+  const messages = Array.isArray(main) ? main : input['messages'];
+  if (!Array.isArray(messages)) return { texts, overhead: 0 };
   for (const message of messages) {
-    const content = typeof message === 'object' && message !== null && 'content' in message ? message.content : message;
-    total += count(textOfContent(content)) + PER_MESSAGE_OVERHEAD;
+    texts.push(textOfContent(typeof message === 'object' && message !== null && 'content' in message ? message.content : message));
   }
-  return total;
+  return { texts, overhead: messages.length * PER_MESSAGE_OVERHEAD };
 }
 
 /** Input tokens of an item's input for its operation. */
 export function countInputTokens(operation: Operation, input: Record<string, unknown>): number {
-  const main = input['input'];
-  if (operation === 'embeddings') {
-    return Array.isArray(main) ? main.reduce<number>((sum, text) => sum + count(String(text)), 0) : count(String(main ?? ''));
-  }
-  // Instructions are billed as input by the providers, so they are counted too.
-  const instructions = typeof input['instructions'] === 'string' ? count(input['instructions']) : 0;
-  if (typeof main === 'string') return instructions + count(main);
-  const messages = Array.isArray(main) ? main : input['messages'];
-  return instructions + (Array.isArray(messages) ? countMessages(messages) : 0);
+  const { texts, overhead } = inputTexts(operation, input);
+  return texts.reduce((sum, text) => sum + countTextTokens(text), overhead);
+}
+
+/** Counts the tokens of many texts: in this thread, or spread over a pool of threads (src/tokenizer). */
+export interface TokenCounter {
+  countTexts(texts: readonly string[]): Promise<ArrayLike<number>>;
+}
+
+export const inlineTokenCounter: TokenCounter = { countTexts: async (texts) => texts.map(countTextTokens) };
+
+/** Input tokens of every input, in order, counted by `counter`. */
+export async function countAllInputTokens(counter: TokenCounter, inputs: readonly { operation: Operation; input: Record<string, unknown> }[]): Promise<number[]> {
+  const texts: string[] = [];
+  const shapes = inputs.map(({ operation, input }) => {
+    const counted = inputTexts(operation, input);
+    for (const text of counted.texts) texts.push(text);
+    return counted;
+  });
+  const counts = await counter.countTexts(texts);
+  let next = 0;
+  return shapes.map(({ texts: own, overhead }) => {
+    let total = overhead;
+    for (let i = 0; i < own.length; i++) total += counts[next++] ?? 0;
+    return total;
+  });
 }
 
 /** The output-limit fields, and the largest value any of them may take. */

@@ -38,29 +38,41 @@ function storableProblem(text: string): string | null {
  * What a JSON Schema cannot say about a parsed body: every string and key is storable text, that
  * is well-formed Unicode (JSON allows an unpaired surrogate such as "\ud800", which has no UTF-8
  * form) without NUL (which PostgreSQL text and jsonb refuse), and containers nest at most
- * MAX_BODY_DEPTH deep. Walks without recursion, in document order.
+ * MAX_BODY_DEPTH deep. Visits in document order; a path is only written for a problem.
  */
 export function structuralProblems(body: unknown): ErrorObject[] {
   const problems: ErrorObject[] = [];
-  const pending: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
-  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
-    const { value, path, depth } = item;
+  // The keys and indexes leading to the value being visited.
+  const trail: (string | number)[] = [];
+  const pathHere = () => trail.map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+  const visit = (value: unknown, depth: number): void => {
     if (typeof value === 'string') {
       const unstorable = storableProblem(value);
-      if (unstorable !== null) problems.push(problem(path, 'storable', `must ${unstorable}`));
-    } else if (typeof value === 'object' && value !== null) {
-      if (depth >= MAX_BODY_DEPTH) {
-        problems.push(problem(path, 'maxDepth', `is nested more than ${MAX_BODY_DEPTH} levels deep`));
-        continue;
-      }
-      const entries: [string, unknown][] = Array.isArray(value) ? value.map((child, i) => [String(i), child]) : Object.entries(value);
-      for (const [key, child] of entries.reverse()) {
-        const badKey = storableProblem(key);
-        if (badKey !== null) problems.push(problem(path, 'storable', `has a key that must ${badKey}`));
-        pending.push({ value: child, path: `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth: depth + 1 });
-      }
+      if (unstorable !== null) problems.push(problem(pathHere(), 'storable', `must ${unstorable}`));
+      return;
     }
-  }
+    if (typeof value !== 'object' || value === null) return;
+    if (depth >= MAX_BODY_DEPTH) {
+      problems.push(problem(pathHere(), 'maxDepth', `is nested more than ${MAX_BODY_DEPTH} levels deep`));
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        trail.push(i);
+        visit(value[i], depth + 1);
+        trail.pop();
+      }
+      return;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      const badKey = storableProblem(key);
+      if (badKey !== null) problems.push(problem(pathHere(), 'storable', `has a key that must ${badKey}`));
+      trail.push(key);
+      visit(child, depth + 1);
+      trail.pop();
+    }
+  };
+  visit(body, 0);
   return problems;
 }
 
