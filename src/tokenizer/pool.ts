@@ -44,13 +44,19 @@ function slices(texts: readonly string[]): Slice[] {
   return result;
 }
 
-/** A pool of `threads` tokenizer threads, started now and kept until `close`. */
+/**
+ * Threads are started by the first large job and stop after this long without one: each holds its
+ * own copy of the tokenizer's tables (about 85 MB), which an idle server should not keep.
+ */
+const IDLE_THREAD_MS = 5 * 60_000;
+
+/** A pool of up to `threads` tokenizer threads, until `close`. */
 export function startTokenizerPool(threads: number): TokenizerPool {
   const piscina = new Piscina<string[], Uint32Array>({
     filename: new URL('./worker.ts', import.meta.url).href,
-    minThreads: threads,
+    minThreads: 0,
     maxThreads: threads,
-    idleTimeout: Number.POSITIVE_INFINITY,
+    idleTimeout: IDLE_THREAD_MS,
   });
   return {
     threads,

@@ -75,7 +75,7 @@ export const runWorkUnitTask: Task = {
     const batch = await findBatchById(ctx.db, unit.batch_id);
     if (!batch || isTerminalBatch(batch.status)) return;
     const lane = ctx.runtimeLanes.get(unit.lane_id);
-    const round = (await openItemsOfUnit(ctx.db, unitId, 1))[0]?.attempts ?? 1;
+    const round = (await openItemsOfUnit(ctx.db, unitId, { after: -1, limit: 1 }))[0]?.attempts ?? 1;
 
     if (!lane) {
       const items = await openItemsOfUnit(ctx.db, unitId);
@@ -104,9 +104,10 @@ export const runWorkUnitTask: Task = {
 
     await transitionBatch(ctx.db, batch.id, ['dispatched'], 'processing', ctx.clock.now());
     let retried = 0;
-    for (;;) {
-      const items = await openItemsOfUnit(ctx.db, unitId, SYNC_CHUNK);
+    for (let after = -1; ; ) {
+      const items = await openItemsOfUnit(ctx.db, unitId, { after, limit: SYNC_CHUNK });
       if (items.length === 0) break;
+      after = items.at(-1)?.item_index ?? after;
       const run = await runSync(ctx, batch, unitId, lane, items);
       retried += run.retried;
       if (run.stopped) return;

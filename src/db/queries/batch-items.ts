@@ -52,15 +52,19 @@ export async function assignItemsToUnit(db: Executor, batchId: string, indexes: 
     .execute();
 }
 
-/** The items of a unit that still await a result (cancelled and expired ones are left out), at most `limit`. */
-export async function openItemsOfUnit(db: Executor, unitId: string, limit = 1_000_000) {
+/**
+ * The items of a unit that still await a result (cancelled and expired ones are left out), in item
+ * order: all of them, or a page of at most `page.limit` after item `page.after`.
+ */
+export async function openItemsOfUnit(db: Executor, unitId: string, page: { after: number; limit: number } = { after: -1, limit: 1_000_000 }) {
   return db
     .selectFrom('batch_items')
     .select(['batch_id', 'item_index', 'operation', 'assigned_model', 'input', 'attempts', 'route_receipt'])
     .where('work_unit_id', '=', unitId)
+    .where('item_index', '>', page.after)
     .where('status', '=', 'dispatched')
     .orderBy('item_index')
-    .limit(limit)
+    .limit(page.limit)
     .execute();
 }
 
