@@ -3,7 +3,7 @@
  * failure puts the item back in the queue while attempts and time remain; anything else fails it.
  * Then, once nothing is left open, the batch is finalised. Shared by the sync and batch paths.
  */
-import { countOpenItems, recordItemResults, requeueItems, type ItemResult, type OpenItem } from '../db/queries/batch-items.ts';
+import { countOpenItems, countQueuedItems, recordItemResults, requeueItems, type ItemResult, type OpenItem } from '../db/queries/batch-items.ts';
 import type { BatchRow } from '../db/queries/batches.ts';
 import { finishWorkUnit } from '../db/queries/work-units.ts';
 import { isoTimestamp } from '../clock.ts';
@@ -42,9 +42,9 @@ export function missingResult(customId: string, why: string): LaneResult {
 
 /**
  * Applies one unit's results to its items, in one transaction. Items without a result in
- * `results` are left open. Returns how many items were queued again.
+ * `results` are left open.
  */
-export async function applyResults(ctx: WorkerContext, batch: BatchRow, unitId: string, items: OpenItem[], results: LaneResult[]): Promise<number> {
+export async function applyResults(ctx: WorkerContext, batch: BatchRow, unitId: string, items: OpenItem[], results: LaneResult[]): Promise<void> {
   const now = ctx.clock.now();
   const byCustomId = new Map(results.map((result) => [result.customId, result]));
   const finished: ItemResult[] = [];
@@ -79,7 +79,6 @@ export async function applyResults(ctx: WorkerContext, batch: BatchRow, unitId: 
     await recordItemResults(trx, batch.id, unitId, finished, now);
     await requeueItems(trx, batch.id, unitId, retries);
   });
-  return retries.length;
 }
 
 /** Backoff before a retry round: 2, 4, 8 … seconds with ±25 % jitter, at most a minute. */
@@ -88,12 +87,16 @@ function retryDelaySeconds(round: number): number {
   return Math.max(1, Math.round(base * (0.75 + Math.random() * 0.5)));
 }
 
-/** Closes a unit; queues another routing round for retried items, or the batch's finalisation. */
-export async function closeUnit(ctx: WorkerContext, batch: BatchRow, unitId: string, retried: number, round: number): Promise<void> {
+/**
+ * Closes a unit; queues another routing round when items of the batch wait for another attempt,
+ * or the batch's finalisation when nothing is left open. Decided from the items themselves, so a
+ * unit recorded across several transactions (or by a retried job) closes the same way.
+ */
+export async function closeUnit(ctx: WorkerContext, batch: BatchRow, unitId: string, round: number): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     await finishWorkUnit(trx, unitId, now);
-    if (retried > 0) {
+    if ((await countQueuedItems(trx, batch.id)) > 0) {
       await ctx.jobs.send(trx, 'route-batch', { batch_id: batch.id }, { startAfterSeconds: retryDelaySeconds(round) });
     } else if ((await countOpenItems(trx, batch.id)) === 0) {
       await ctx.jobs.send(trx, 'finalize-batch', { batch_id: batch.id }, { singletonKey: batch.id });

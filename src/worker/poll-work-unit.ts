@@ -10,6 +10,9 @@ import { applyResults, closeUnit, customIdOf, missingResult } from './outcomes.t
 import { FIRST_POLL_SECONDS } from './run-work-unit.ts';
 import { field, type Task } from './tasks.ts';
 
+/** Items whose results are recorded per transaction. */
+const RESULT_PAGE = 1_000;
+
 /** Polls slow down by half each time, to at most one a minute. */
 function nextPollSeconds(polls: number): number {
   return Math.min(60, Math.ceil(FIRST_POLL_SECONDS * 1.5 ** polls));
@@ -31,13 +34,18 @@ export const pollWorkUnitTask: Task = {
       await ctx.jobs.send(ctx.db, 'poll-work-unit', { work_unit_id: unitId }, { startAfterSeconds: nextPollSeconds(polls) });
       return;
     }
-    const results = await lane.fetchResults(unit.provider_job_id);
-    const items = await openItemsOfUnit(ctx.db, unitId);
-    const returned = new Set(results.map((result) => result.customId));
-    const missing = items
-      .filter((item) => !returned.has(customIdOf(item)))
-      .map((item) => missingResult(customIdOf(item), `the provider job ended ${state.status} without a result for this item`));
-    const retried = await applyResults(ctx, batch, unitId, items, [...results, ...missing]);
-    await closeUnit(ctx, batch, unitId, retried, items[0]?.attempts ?? 1);
+    const results = new Map((await lane.fetchResults(unit.provider_job_id)).map((result) => [result.customId, result]));
+    // A page of items at a time, each page in its own transaction: the embedded database runs one
+    // transaction at a time, and a 50,000-item job recorded in one would hold every request up.
+    let round = 1;
+    for (let after = -1; ; ) {
+      const items = await openItemsOfUnit(ctx.db, unitId, { after, limit: RESULT_PAGE });
+      if (items.length === 0) break;
+      after = items.at(-1)?.item_index ?? after;
+      round = items[0]?.attempts ?? round;
+      const why = `the provider job ended ${state.status} without a result for this item`;
+      await applyResults(ctx, batch, unitId, items, items.map((item) => results.get(customIdOf(item)) ?? missingResult(customIdOf(item), why)));
+    }
+    await closeUnit(ctx, batch, unitId, round);
   },
 };

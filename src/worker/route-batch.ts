@@ -5,7 +5,7 @@
  * are queued for another attempt.
  */
 import { assignItemsToUnit, queuedItemsForSharding } from '../db/queries/batch-items.ts';
-import { findBatchById, transitionBatch } from '../db/queries/batches.ts';
+import { lockBatch, transitionBatch } from '../db/queries/batches.ts';
 import { insertWorkUnit } from '../db/queries/work-units.ts';
 import { isTerminalBatch } from '../domain/batch-states.ts';
 import { sql } from 'kysely';
@@ -49,7 +49,9 @@ export const routeBatchTask: Task = {
     const batchId = field(data, 'batch_id');
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {
-      const batch = await findBatchById(trx, batchId);
+      // Two routing rounds of one batch (two units queued retries at once) take turns: the second
+      // then finds nothing left queued, and makes no empty units.
+      const batch = await lockBatch(trx, batchId);
       if (!batch || isTerminalBatch(batch.status)) return;
       await transitionBatch(trx, batchId, ['queued'], 'routing', now);
       const lanes = new Map(ctx.lanes.map((lane) => [lane.id, lane]));

@@ -25,11 +25,10 @@ export const FIRST_POLL_SECONDS = 1;
 /**
  * Calls the lane for every item, a bounded number at a time, recording results in small groups as
  * they come in. Each group also checks that the batch is still open: once it was cancelled or
- * expired, calls in flight are aborted and no new ones start. Returns how many items were retried.
+ * expired, calls in flight are aborted and no new ones start. Returns whether it stopped so.
  */
-async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane: SyncLane, items: OpenItem[]): Promise<{ retried: number; stopped: boolean }> {
+async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane: SyncLane, items: OpenItem[]): Promise<{ stopped: boolean }> {
   const abort = new AbortController();
-  let retried = 0;
   let next = 0;
   let group: { item: OpenItem; result: LaneResult }[] = [];
   let lastFlush = performance.now();
@@ -39,7 +38,7 @@ async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane
     group = [];
     lastFlush = performance.now();
     recording = recording.then(async () => {
-      if (taken.length > 0) retried += await applyResults(ctx, batch, unitId, taken.map((g) => g.item), taken.map((g) => g.result));
+      if (taken.length > 0) await applyResults(ctx, batch, unitId, taken.map((g) => g.item), taken.map((g) => g.result));
       const current = await findBatchById(ctx.db, batch.id);
       if (!current || isTerminalBatch(current.status)) abort.abort();
     });
@@ -62,7 +61,7 @@ async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane
   await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, items.length) }, runner));
   flush();
   await recording;
-  return { retried, stopped: abort.signal.aborted };
+  return { stopped: abort.signal.aborted };
 }
 
 export const runWorkUnitTask: Task = {
@@ -86,7 +85,7 @@ export const runWorkUnitTask: Task = {
         raw: null,
       }));
       await applyResults(ctx, batch, unitId, items, results);
-      await closeUnit(ctx, batch, unitId, 0, round);
+      await closeUnit(ctx, batch, unitId, round);
       return;
     }
 
@@ -103,15 +102,12 @@ export const runWorkUnitTask: Task = {
     }
 
     await transitionBatch(ctx.db, batch.id, ['dispatched'], 'processing', ctx.clock.now());
-    let retried = 0;
     for (let after = -1; ; ) {
       const items = await openItemsOfUnit(ctx.db, unitId, { after, limit: SYNC_CHUNK });
       if (items.length === 0) break;
       after = items.at(-1)?.item_index ?? after;
-      const run = await runSync(ctx, batch, unitId, lane, items);
-      retried += run.retried;
-      if (run.stopped) return;
+      if ((await runSync(ctx, batch, unitId, lane, items)).stopped) return;
     }
-    await closeUnit(ctx, batch, unitId, retried, round);
+    await closeUnit(ctx, batch, unitId, round);
   },
 };

@@ -123,6 +123,18 @@ export async function finishOpenItems(db: Executor, batchId: string, status: Ext
   return Number(result.numAffectedRows ?? 0);
 }
 
+/** Items waiting for another attempt (queued after a retryable failure, or not yet routed). */
+export async function countQueuedItems(db: Executor, batchId: string): Promise<number> {
+  const row = await db
+    .selectFrom('batch_items')
+    .select(sql<number>`count(*)::int`.as('queued'))
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'queued')
+    .where('result_sequence', 'is', null)
+    .executeTakeFirstOrThrow();
+  return row.queued;
+}
+
 export async function countOpenItems(db: Executor, batchId: string): Promise<number> {
   const row = await db
     .selectFrom('batch_items')
