@@ -48,6 +48,12 @@ export interface Config {
   fileLimitBytes: number;
   /** Threads counting the tokens of large manifests (0: count in the request's thread). */
   tokenizerThreads: number;
+  /**
+   * Provider credentials and endpoints: every `<PROVIDER>_API_KEY` and `<PROVIDER>_BASE_URL`
+   * variable, by name (OPENAI_API_KEY, ANTHROPIC_BASE_URL, TOGETHER_API_KEY…), for the catalog's
+   * providers to pick theirs from. Never logged.
+   */
+  providerEnvironment: ReadonlyMap<string, string>;
   trustProxy: boolean;
 }
 
@@ -164,6 +170,9 @@ export const SETTINGS = [
   setting({ key: 'trustProxy', env: 'BATCHROUTER_TRUST_PROXY', doc: 'trust X-Forwarded-For for the client address (behind a load balancer)', parse: boolean, fallback: false }),
 ] as const;
 
+/** `<PROVIDER>_API_KEY` or `<PROVIDER>_BASE_URL`: a catalog provider's credentials or endpoint. */
+const PROVIDER_VARIABLE = /^[A-Z][A-Z0-9_]*_(API_KEY|BASE_URL)$/;
+
 /** Thrown with every invalid setting listed, so a bad deployment fails at once and says why. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -183,8 +192,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return [s.key, s.fallback] as const;
     }
   });
+  const providerEnvironment = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (!PROVIDER_VARIABLE.test(name) || value === undefined || value === '') continue;
+    if (name.endsWith('_BASE_URL') && !/^https?:\/\/\S+$/.test(value)) problems.push(`${name} must be an http:// or https:// URL`);
+    providerEnvironment.set(name, value);
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return Object.fromEntries(entries) as unknown as Config;
+  return { ...(Object.fromEntries(entries) as unknown as Omit<Config, 'providerEnvironment'>), providerEnvironment };
 }
 
 /** Where the operator CLI finds the running server: BASE_URL, else the configured host and port. */

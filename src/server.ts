@@ -16,6 +16,7 @@ import { enabledLanes } from './domain/catalog-lanes.ts';
 import { loadCatalog } from './domain/catalog-loader.ts';
 import { inlineTokenCounter, type TokenCounter } from './domain/tokens.ts';
 import { loadSigningSecret } from './domain/artifacts.ts';
+import { configuredProviders } from './lanes/credentials.ts';
 import { makeRuntimeLanes } from './lanes/registry.ts';
 import type { WorkerContext } from './worker/tasks.ts';
 import { startPostgresInvalidation } from './db/invalidation.ts';
@@ -83,8 +84,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     // A bad catalog stops the start before anything is opened or locked.
     const catalog = await loadCatalog(config.catalogFile);
-    // Real providers' lanes need credentials, which no setting supplies yet: only the sandbox can be on.
-    const lanes = enabledLanes(catalog, { sandbox: config.sandbox, configuredProviders: new Set() });
+    // A real provider's lanes are on when its credentials (or, for an OpenAI-compatible endpoint, its URL) are configured.
+    const lanes = enabledLanes(catalog, { sandbox: config.sandbox, configuredProviders: configuredProviders(catalog, config) });
     logger.info({ catalog: config.catalogFile, models: catalog.models.length, enabled_lanes: lanes.map((lane) => lane.id) }, 'catalog loaded');
     let lock: DataDirectoryLock | null = null;
     if (target.kind === 'pglite' && target.directory !== null) {

@@ -56,15 +56,17 @@ export async function timeLanesAlone(database: Database, config: Config, manifes
         operation: routed.item.operation,
         assigned_model: routed.choice.model.id,
         input: routed.item.input,
+        input_tokens: routed.inputTokens,
         attempts: 1,
         route_receipt: {},
       });
     });
     const run = await timed(async (): Promise<LaneResult[]> => {
       if (lane.mode === 'batch') {
-        const { jobId } = await lane.submit(requests);
+        const { jobId, refused } = await lane.submit(requests);
+        if (jobId === null) return refused;
         await lane.poll(jobId);
-        return lane.fetchResults(jobId);
+        return [...refused, ...(await lane.fetchResults(jobId))];
       }
       const answers: LaneResult[] = [];
       for (const request of requests) answers.push(await lane.call(request));

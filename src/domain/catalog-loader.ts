@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { Type, type Static } from 'typebox';
 import { parseUsd } from '../money.ts';
-import { OPERATIONS, REGIONS, type Catalog, type CatalogLane, type CatalogModel, type LaneMode, type ProviderKind } from './catalog.ts';
+import { OPERATIONS, REGIONS, type Catalog, type CatalogLane, type CatalogModel, type LaneLimits, type LaneMode, type ProviderKind } from './catalog.ts';
 
 const PROVIDER_KINDS = ['sandbox', 'openai', 'anthropic', 'openai_compatible'] as const satisfies readonly ProviderKind[];
 const LANE_MODES = ['batch', 'sync'] as const satisfies readonly LaneMode[];
@@ -32,7 +32,21 @@ const Tokens = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 const Positive = Type.Integer({ minimum: 1 });
 const strict = { additionalProperties: false } as const;
 
-const ProviderEntry = Type.Object({ id: Id('provider'), name: Name, kind: Type.Enum(PROVIDER_KINDS) }, strict);
+const BaseUrl = Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048, description: 'an http:// or https:// URL' });
+const ProviderEntry = Type.Object({ id: Id('provider'), name: Name, kind: Type.Enum(PROVIDER_KINDS), base_url: Type.Optional(BaseUrl) }, strict);
+
+const LaneLimitsEntry = Type.Object(
+  {
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    requests_per_minute: Type.Optional(Positive),
+    tokens_per_minute: Type.Optional(Positive),
+    timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600 })),
+  },
+  strict,
+);
+
+/** What a lane may do when its catalog entry says nothing: modest, and well within any provider's default tier. */
+export const DEFAULT_LANE_LIMITS: LaneLimits = { concurrency: 16, requests_per_minute: null, tokens_per_minute: null, timeout_seconds: 600 };
 
 const ModelEntry = Type.Object(
   {
@@ -62,6 +76,7 @@ const LaneEntry = Type.Object(
     expected_turnaround_seconds: Positive,
     max_items_per_job: Positive,
     max_bytes_per_job: Positive,
+    limits: Type.Optional(LaneLimitsEntry),
   },
   strict,
 );
@@ -266,9 +281,19 @@ function toCatalog(file: CatalogFile): Catalog {
   const lanes: CatalogLane[] = file.lanes.map((lane) => {
     const runsAnyModel = kindOfProvider.get(lane.provider) === 'sandbox';
     const expanded = models.filter((model) => runsAnyModel || model.provider === lane.provider).map((model) => model.id);
-    return { ...lane, models: lane.models[0] === EVERY_MODEL ? expanded : lane.models };
+    return {
+      ...lane,
+      models: lane.models[0] === EVERY_MODEL ? expanded : lane.models,
+      limits: {
+        concurrency: lane.limits?.concurrency ?? DEFAULT_LANE_LIMITS.concurrency,
+        requests_per_minute: lane.limits?.requests_per_minute ?? null,
+        tokens_per_minute: lane.limits?.tokens_per_minute ?? null,
+        timeout_seconds: lane.limits?.timeout_seconds ?? DEFAULT_LANE_LIMITS.timeout_seconds,
+      },
+    };
   });
-  return { platform_fee_bps: file.platform_fee_bps, providers: file.providers, models, lanes };
+  const providers = file.providers.map((provider) => ({ ...provider, base_url: provider.base_url ?? null }));
+  return { platform_fee_bps: file.platform_fee_bps, providers, models, lanes };
 }
 
 /** Checks a parsed catalog document; `file` only names it in the error. Throws CatalogError listing every problem. */

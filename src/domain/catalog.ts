@@ -17,6 +17,11 @@ export interface CatalogProvider {
   id: string;
   name: string;
   kind: ProviderKind;
+  /**
+   * The provider's API base URL, which `<PROVIDER_ID>_BASE_URL` overrides. An openai_compatible
+   * provider needs one (else its lanes stay off); for openai and anthropic null means the official one.
+   */
+  base_url: string | null;
 }
 
 export interface CatalogModel {
@@ -52,6 +57,18 @@ export interface CatalogLane {
   /** Provider limits per work unit (one batch job): items and bytes. */
   max_items_per_job: number;
   max_bytes_per_job: number;
+  /** How hard the router may drive the lane (sync calls; batch lanes use the timeout only). */
+  limits: LaneLimits;
+}
+
+export interface LaneLimits {
+  /** Calls in flight at once, across every work unit of this process. */
+  concurrency: number;
+  /** The provider's budgets for this lane's key, or null when it sets none. */
+  requests_per_minute: number | null;
+  tokens_per_minute: number | null;
+  /** Longest wait for one provider call before it counts as a retryable timeout. */
+  timeout_seconds: number;
 }
 
 export interface Catalog {

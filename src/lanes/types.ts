@@ -15,6 +15,8 @@ export interface LaneRequest {
   operation: Operation;
   model: string;
   body: Record<string, unknown>;
+  /** Input tokens plus the most output the request may produce: what it counts against a lane's token budget. */
+  estimatedTokens: number;
 }
 
 export interface TokenUsage {
@@ -60,7 +62,11 @@ export interface BatchJobState {
 export interface BatchLane {
   mode: 'batch';
   id: string;
-  submit(requests: LaneRequest[]): Promise<{ jobId: string }>;
+  /**
+   * Sends the requests as one provider job. Requests the provider cannot take at all (no
+   * translation for them) come back at once in `refused`, final; `jobId` is null when none was sent.
+   */
+  submit(requests: LaneRequest[]): Promise<{ jobId: string | null; refused: LaneResult[] }>;
   poll(jobId: string): Promise<BatchJobState>;
   /** Results so far: all of them once completed; partial ones for expired, failed or cancelled jobs. */
   fetchResults(jobId: string): Promise<LaneResult[]>;

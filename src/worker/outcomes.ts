@@ -10,20 +10,34 @@ import { isoTimestamp } from '../clock.ts';
 import type { RouteReceipt } from '../domain/batches.ts';
 import type { Operation } from '../domain/catalog.ts';
 import { tokenCost } from '../domain/pricing.ts';
+import { requestedMaxOutput } from '../domain/tokens.ts';
 import type { LaneError, LaneRequest, LaneResult } from '../lanes/types.ts';
 import type { WorkerContext } from './tasks.ts';
 
 /** Attempts per item before a retryable failure is final. */
 export const MAX_ATTEMPTS = 3;
 
-/** The id a lane sees for one attempt of one item: `<item index>.<attempt>`. */
+/**
+ * The id a lane sees for one attempt of one item: `<item index>-<attempt>` (letters, digits, "_"
+ * and "-" only, at most 64 characters: what every provider's batch API accepts).
+ */
 export function customIdOf(item: OpenItem): string {
-  return `${item.item_index}.${item.attempts}`;
+  return `${item.item_index}-${item.attempts}`;
 }
+
+/** Output a request is assumed to be allowed when it sets no limit, for lanes' token budgets. */
+const ASSUMED_OUTPUT_LIMIT = 1_024;
 
 /** The provider request for an item: its input with the assigned model. */
 export function requestOf(item: OpenItem): LaneRequest {
-  return { customId: customIdOf(item), operation: item.operation as Operation, model: item.assigned_model, body: { ...(item.input as Record<string, unknown>), model: item.assigned_model } };
+  const input = item.input as Record<string, unknown>;
+  return {
+    customId: customIdOf(item),
+    operation: item.operation as Operation,
+    model: item.assigned_model,
+    body: { ...input, model: item.assigned_model },
+    estimatedTokens: item.input_tokens + (requestedMaxOutput(input) ?? ASSUMED_OUTPUT_LIMIT),
+  };
 }
 
 function failure(customId: string, error: LaneError): LaneResult {

@@ -25,6 +25,12 @@ interface ShardableItem {
   bytes: number;
 }
 
+/**
+ * What a provider batch line adds to an item's input: the custom id, method, url and model around
+ * the body. Counted so that a shard's file stays within the lane's byte limit, wrapper included.
+ */
+const LINE_OVERHEAD_BYTES = 256;
+
 /** Cuts items (sorted by lane, operation and model) into shards no larger than their lane allows. */
 export function shard(items: ShardableItem[], limits: (laneId: string) => { items: number; bytes: number }): Shard[] {
   const shards: Shard[] = [];
@@ -32,12 +38,13 @@ export function shard(items: ShardableItem[], limits: (laneId: string) => { item
   for (const item of items) {
     const limit = limits(item.lane_id);
     const group = `${item.lane_id}|${item.operation}|${item.assigned_model}`;
-    if (!current || current.group !== group || current.indexes.length >= limit.items || current.bytes + item.bytes > limit.bytes) {
+    const bytes = item.bytes + LINE_OVERHEAD_BYTES;
+    if (!current || current.group !== group || current.indexes.length >= limit.items || current.bytes + bytes > limit.bytes) {
       current = { laneId: item.lane_id, group, indexes: [], bytes: 0 };
       shards.push(current);
     }
     current.indexes.push(item.item_index);
-    current.bytes += item.bytes;
+    current.bytes += bytes;
   }
   return shards.map(({ laneId, indexes }) => ({ laneId, indexes }));
 }

@@ -92,7 +92,13 @@ export const runWorkUnitTask: Task = {
     if (lane.mode === 'batch') {
       if (unit.status === 'submitted') return;
       const items = await openItemsOfUnit(ctx.db, unitId);
-      const { jobId } = await lane.submit(items.map(requestOf));
+      const { jobId, refused } = await lane.submit(items.map(requestOf));
+      // What the provider cannot take at all is final now; the rest waits for the job.
+      if (refused.length > 0) await applyResults(ctx, batch, unitId, items, refused);
+      if (jobId === null) {
+        await closeUnit(ctx, batch, unitId, round);
+        return;
+      }
       await ctx.db.transaction().execute(async (trx) => {
         await markWorkUnitSubmitted(trx, unitId, jobId, ctx.clock.now());
         await transitionBatch(trx, batch.id, ['dispatched'], 'processing', ctx.clock.now());

@@ -4,6 +4,7 @@
  * within 10% of the price, with the move written on each item's route.
  */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LANE_LIMITS } from '../../src/domain/catalog-loader.ts';
 import type { CatalogLane, CatalogModel } from '../../src/domain/catalog.ts';
 import { checkManifest, type CheckedManifest, type Manifest, type RoutingMode } from '../../src/domain/manifest.ts';
 import { catalogPrices } from '../../src/domain/quotes.ts';
@@ -35,6 +36,7 @@ function lane(id: string, provider: string, discountBps: number, turnaroundSecon
     expected_turnaround_seconds: turnaroundSeconds,
     max_items_per_job: 50_000,
     max_bytes_per_job: 100_000_000,
+    limits: DEFAULT_LANE_LIMITS,
   };
 }
 

@@ -2,11 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from 'gpt-tokenizer';
 import { ManualClock } from '../../src/clock.ts';
+import { DEFAULT_LANE_LIMITS } from '../../src/domain/catalog-loader.ts';
 import type { CatalogLane } from '../../src/domain/catalog.ts';
-import { makeSandboxBatchLane, makeSandboxLane, makeSandboxSyncLane, type SandboxOptions } from '../../src/lanes/sandbox/index.ts';
+import { makeSandboxBatchLane, makeSandboxLane, makeSandboxSyncLane, type SandboxBatchLane, type SandboxOptions } from '../../src/lanes/sandbox/index.ts';
 import { countTextTokens } from '../../src/lanes/sandbox/options.ts';
 import { makeSimulator } from '../../src/lanes/sandbox/simulator.ts';
-import type { BatchLane, LaneRequest, LaneResult, SyncLane } from '../../src/lanes/types.ts';
+import type { LaneRequest, LaneResult, SyncLane } from '../../src/lanes/types.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const MODEL = 'gpt-5.4-mini';
@@ -25,6 +26,7 @@ function catalogLane(overrides: Partial<CatalogLane> = {}): CatalogLane {
     expected_turnaround_seconds: 3600,
     max_items_per_job: 100,
     max_bytes_per_job: 1_000_000,
+    limits: DEFAULT_LANE_LIMITS,
     ...overrides,
   };
 }
@@ -43,7 +45,7 @@ function sandboxOptions(overrides: Partial<SandboxOptions> = {}): SandboxOptions
 }
 
 function responsesRequest(customId: string, body: Record<string, unknown> = {}): LaneRequest {
-  return { customId, operation: 'responses', model: MODEL, body: { model: MODEL, input: [{ role: 'user', content: `Summarise item ${customId}.` }], ...body } };
+  return { customId, estimatedTokens: 0, operation: 'responses', model: MODEL, body: { model: MODEL, input: [{ role: 'user', content: `Summarise item ${customId}.` }], ...body } };
 }
 
 function syncLane(overrides: Partial<SandboxOptions> = {}): SyncLane {
@@ -133,13 +135,13 @@ describe('failures', () => {
   it('refuse a body a provider would refuse, naming the field, whatever the failure rates', async () => {
     const lane = syncLane();
     const cases: Array<[LaneRequest, string]> = [
-      [{ customId: 'a', operation: 'responses', model: MODEL, body: { model: MODEL } }, 'input'],
-      [{ customId: 'b', operation: 'responses', model: MODEL, body: { model: MODEL, input: [{ role: 'user', content: 7 }] } }, 'input[0].content'],
-      [{ customId: 'c', operation: 'responses', model: MODEL, body: { model: MODEL, input: 'hi', max_output_tokens: 0 } }, 'max_output_tokens'],
-      [{ customId: 'd', operation: 'chat.completions', model: MODEL, body: { model: MODEL, messages: [] } }, 'messages'],
-      [{ customId: 'e', operation: 'chat.completions', model: MODEL, body: { model: MODEL, messages: [{ content: 'hi' }] } }, 'messages[0].role'],
-      [{ customId: 'f', operation: 'embeddings', model: EMBEDDING_MODEL, body: { model: EMBEDDING_MODEL, input: ['ok', ''] } }, 'input'],
-      [{ customId: 'g', operation: 'responses', model: 'gpt-unknown', body: { model: 'gpt-unknown', input: 'hi' } }, 'model'],
+      [{ customId: 'a', estimatedTokens: 0, operation: 'responses', model: MODEL, body: { model: MODEL } }, 'input'],
+      [{ customId: 'b', estimatedTokens: 0, operation: 'responses', model: MODEL, body: { model: MODEL, input: [{ role: 'user', content: 7 }] } }, 'input[0].content'],
+      [{ customId: 'c', estimatedTokens: 0, operation: 'responses', model: MODEL, body: { model: MODEL, input: 'hi', max_output_tokens: 0 } }, 'max_output_tokens'],
+      [{ customId: 'd', estimatedTokens: 0, operation: 'chat.completions', model: MODEL, body: { model: MODEL, messages: [] } }, 'messages'],
+      [{ customId: 'e', estimatedTokens: 0, operation: 'chat.completions', model: MODEL, body: { model: MODEL, messages: [{ content: 'hi' }] } }, 'messages[0].role'],
+      [{ customId: 'f', estimatedTokens: 0, operation: 'embeddings', model: EMBEDDING_MODEL, body: { model: EMBEDDING_MODEL, input: ['ok', ''] } }, 'input'],
+      [{ customId: 'g', estimatedTokens: 0, operation: 'responses', model: 'gpt-unknown', body: { model: 'gpt-unknown', input: 'hi' } }, 'model'],
     ];
     for (const [request, param] of cases) {
       const result = failed(await lane.call(request));
@@ -180,6 +182,7 @@ describe('outputs', () => {
   it('chat.completions: a chat.completion object', async () => {
     const request: LaneRequest = {
       customId: 'item-1-a1',
+      estimatedTokens: 0,
       operation: 'chat.completions',
       model: MODEL,
       body: { model: MODEL, messages: [{ role: 'user', content: 'Name three colours.' }, { role: 'assistant', content: null }, { role: 'user', content: [{ type: 'text', text: 'Just one.' }] }] },
@@ -196,7 +199,7 @@ describe('outputs', () => {
 
   it('embeddings: one small unit vector per input, the same for the same text', async () => {
     const lane = syncLane();
-    const request = (customId: string, input: string | string[]): LaneRequest => ({ customId, operation: 'embeddings', model: EMBEDDING_MODEL, body: { model: EMBEDDING_MODEL, input } });
+    const request = (customId: string, input: string | string[]): LaneRequest => ({ customId, estimatedTokens: 0, operation: 'embeddings', model: EMBEDDING_MODEL, body: { model: EMBEDDING_MODEL, input } });
     const result = succeeded(await lane.call(request('item-1-a1', ['first text', 'second text'])));
     const [first, second] = result.embeddings ?? [];
     expect(first).toHaveLength(8);
@@ -228,7 +231,7 @@ describe('outputs', () => {
     expect(full.outputText?.startsWith(capped.outputText ?? '')).toBe(true);
     expect(capped.raw).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
     for (const name of ['max_tokens', 'max_completion_tokens']) {
-      const request: LaneRequest = { customId: 'item-1-a1', operation: 'chat.completions', model: MODEL, body: { model: MODEL, messages: [{ role: 'user', content: long }], [name]: 3 } };
+      const request: LaneRequest = { customId: 'item-1-a1', estimatedTokens: 0, operation: 'chat.completions', model: MODEL, body: { model: MODEL, messages: [{ role: 'user', content: long }], [name]: 3 } };
       const result = succeeded(await lane.call(request));
       expect(result.usage.output_tokens).toBeLessThanOrEqual(3);
       expect(result.raw).toMatchObject({ choices: [{ finish_reason: 'length' }] });
@@ -277,7 +280,7 @@ describe('options', () => {
 describe('batch jobs', () => {
   let testDatabase: TestDatabase;
   let clock: ManualClock;
-  let lane: BatchLane;
+  let lane: SandboxBatchLane;
   const options = sandboxOptions({ transientFailureRate: 0.2, permanentFailureRate: 0.1, batchTurnaroundMs: 60_000 });
   const requests = Array.from({ length: 40 }, (_, i) => responsesRequest(`item-${i}-a1`));
 
@@ -389,7 +392,7 @@ describe('batch jobs', () => {
     const tooMany = Array.from({ length: 101 }, (_, i) => responsesRequest(`item-${i}-a1`));
     await expect(lane.submit(tooMany)).rejects.toThrow(/101 requests exceed the limit of 100/);
     await expect(lane.submit([])).rejects.toThrow(/no requests/);
-    const embedding: LaneRequest = { customId: 'emb-a1', operation: 'embeddings', model: EMBEDDING_MODEL, body: { model: EMBEDDING_MODEL, input: 'x' } };
+    const embedding: LaneRequest = { customId: 'emb-a1', estimatedTokens: 0, operation: 'embeddings', model: EMBEDDING_MODEL, body: { model: EMBEDDING_MODEL, input: 'x' } };
     await expect(lane.submit([responsesRequest('item-1-a1'), embedding])).rejects.toThrow(/mixes responses and embeddings/);
     await expect(lane.submit([responsesRequest('item-1-a1'), responsesRequest('item-1-a1')])).rejects.toThrow(/appears twice/);
     const small = makeSandboxBatchLane(catalogLane({ max_bytes_per_job: 500 }), options, { db: testDatabase.database.db, clock });

@@ -59,7 +59,7 @@ export async function assignItemsToUnit(db: Executor, batchId: string, indexes: 
 export async function openItemsOfUnit(db: Executor, unitId: string, page: { after: number; limit: number } = { after: -1, limit: 1_000_000 }) {
   return db
     .selectFrom('batch_items')
-    .select(['batch_id', 'item_index', 'operation', 'assigned_model', 'input', 'attempts', 'route_receipt'])
+    .select(['batch_id', 'item_index', 'operation', 'assigned_model', 'input', 'input_tokens', 'attempts', 'route_receipt'])
     .where('work_unit_id', '=', unitId)
     .where('item_index', '>', page.after)
     .where('status', '=', 'dispatched')

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { cancelSandboxJob, findSandboxJobProgress, findSandboxJobResults, insertSandboxJob } from '../../db/queries/sandbox-jobs.ts';
 import type { CatalogLane, Operation } from '../../domain/catalog.ts';
 import { base62 } from '../../ids.ts';
-import type { BatchJobStatus, BatchLane, LaneRequest } from '../types.ts';
+import type { BatchJobStatus, BatchLane, LaneRequest, LaneResult } from '../types.ts';
 import { checkSandboxOptions, countTextTokens, type SandboxDependencies, type SandboxOptions } from './options.ts';
 import { makeSimulator } from './simulator.ts';
 
@@ -69,7 +69,10 @@ function finishedCount(job: JobTiming, total: number, now: Date): number {
  * const lane = makeSandboxBatchLane(catalogLane, options, { db: database.db, clock });
  * const { jobId } = await lane.submit(requests);
  */
-export function makeSandboxBatchLane(lane: CatalogLane, options: SandboxOptions, deps: SandboxDependencies): BatchLane {
+/** A sandbox job always has an id: the sandbox takes every request. */
+export type SandboxBatchLane = Omit<BatchLane, 'submit'> & { submit(requests: LaneRequest[]): Promise<{ jobId: string; refused: LaneResult[] }> };
+
+export function makeSandboxBatchLane(lane: CatalogLane, options: SandboxOptions, deps: SandboxDependencies): SandboxBatchLane {
   checkSandboxOptions(options);
   const simulator = makeSimulator(lane, options, deps.tokenCounter ?? countTextTokens);
   const { db, clock } = deps;
@@ -79,7 +82,7 @@ export function makeSandboxBatchLane(lane: CatalogLane, options: SandboxOptions,
     mode: 'batch',
     id: lane.id,
 
-    async submit(requests) {
+    async submit(requests: LaneRequest[]) {
       checkJob(lane, requests);
       const results = requests
         .map((request) => {
@@ -99,7 +102,7 @@ export function makeSandboxBatchLane(lane: CatalogLane, options: SandboxOptions,
         outcomes: results.map((result) => (result.status === 'succeeded' ? SUCCEEDED : FAILED)).join(''),
         results: JSON.stringify(results),
       });
-      return { jobId };
+      return { jobId, refused: [] };
     },
 
     async poll(jobId) {

@@ -9,7 +9,7 @@ import { makeSandboxBatchLane } from './batch.ts';
 import type { SandboxDependencies, SandboxOptions } from './options.ts';
 import { makeSandboxSyncLane } from './sync.ts';
 
-export { makeSandboxBatchLane } from './batch.ts';
+export { makeSandboxBatchLane, type SandboxBatchLane } from './batch.ts';
 export { checkSandboxOptions, countTextTokens, type SandboxDependencies, type SandboxOptions, type TokenCounter } from './options.ts';
 export { makeSandboxSyncLane } from './sync.ts';
 
