@@ -14,6 +14,7 @@ import { migrate } from './db/migrate.ts';
 import { makeCaches, makeLocalInvalidation } from './domain/cache.ts';
 import { enabledLanes } from './domain/catalog-lanes.ts';
 import { loadCatalog } from './domain/catalog-loader.ts';
+import { makeLaneHealthSource } from './domain/lane-health.ts';
 import { inlineTokenCounter, type TokenCounter } from './domain/tokens.ts';
 import { loadSigningSecret } from './domain/artifacts.ts';
 import { configuredProviders } from './lanes/credentials.ts';
@@ -120,6 +121,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       catalog,
       lanes,
       tokens,
+      health: makeLaneHealthSource(database.db, clock),
       jobs: queue.jobs,
       runtimeLanes: makeRuntimeLanes(catalog, lanes, config, { db: database.db, clock }),
       logger,

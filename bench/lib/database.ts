@@ -22,6 +22,7 @@ import type { Principal } from '../../src/domain/context.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
 import { catalogPrices, checkOrThrow, routeOrThrow, startMeasuring, type RoutingContext } from '../../src/domain/quotes.ts';
 import type { RoutingPlan } from '../../src/domain/routing.ts';
+import { makeLaneHealthSource } from '../../src/domain/lane-health.ts';
 import { inlineTokenCounter, type TokenCounter } from '../../src/domain/tokens.ts';
 import type { DatabaseShape } from './shapes.ts';
 import type { ServerProcess } from './server-process.ts';
@@ -94,6 +95,7 @@ export async function routingContextOf(database: Database, tokens: TokenCounter 
     catalog,
     lanes: enabledLanes(catalog, { sandbox: true, configuredProviders: new Set() }),
     tokens,
+    health: makeLaneHealthSource(database.db, systemClock),
   };
 }
 

@@ -57,6 +57,7 @@ export async function timeLanesAlone(database: Database, config: Config, manifes
         assigned_model: routed.choice.model.id,
         input: routed.item.input,
         input_tokens: routed.inputTokens,
+        rescued_from_unit_id: null,
         attempts: 1,
         route_receipt: {},
       });

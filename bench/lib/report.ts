@@ -16,6 +16,11 @@ export function atMost(value: number, goal: number): string {
   return value <= goal ? 'met' : 'NOT met';
 }
 
+/** "met" or "NOT met" for a figure against a lower bound. */
+export function atLeast(value: number, goal: number): string {
+  return value >= goal ? 'met' : 'NOT met';
+}
+
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of nothing');

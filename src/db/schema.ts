@@ -160,6 +160,18 @@ export interface BatchItemsTable {
   route_receipt: JsonValue;
   result_sequence: number | null;
   finished_at: Timestamp | null;
+  /** The batch job this item was rescued from, when it was. */
+  rescued_from_unit_id: Generated<string | null>;
+}
+
+export interface LaneObservationsTable {
+  work_unit_id: string;
+  lane_id: string;
+  mode: 'batch' | 'sync';
+  items: number;
+  succeeded: number;
+  turnaround_seconds: number;
+  observed_at: Timestamp;
 }
 
 export interface FilesTable {
@@ -214,6 +226,7 @@ export interface DB {
   files: FilesTable;
   file_items: FileItemsTable;
   sandbox_jobs: SandboxJobsTable;
+  lane_observations: LaneObservationsTable;
 }
 
 /** Anything a query can run on: the database or an open transaction. */

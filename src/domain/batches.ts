@@ -62,8 +62,35 @@ export interface SubmitInput {
 
 const ITEM_STATUSES: readonly ItemStatus[] = ['queued', 'dispatched', 'succeeded', 'failed', 'cancelled', 'expired'];
 
+/** Where an item runs: a lane and model, at the lane's prices per million tokens. */
+export interface RouteSelection {
+  lane_id: string;
+  provider: string;
+  mode: string;
+  region: string;
+  model: string;
+}
+
+export interface MillionTokenPrices {
+  input_micros_per_million: number;
+  output_micros_per_million: number;
+}
+
+/** An item's route: the lane chosen and why, its prices, every attempt, and a rescue if there was one. */
+export interface RouteReceipt {
+  routing_mode: string;
+  selected: RouteSelection;
+  prices: MillionTokenPrices;
+  reason: string;
+  estimated_cost: string;
+  max_cost: string;
+  attempts: unknown[];
+  /** Set when the item was moved off a late batch job: the lane it left (still able to answer first), and why. */
+  rescue?: { from: RouteSelection & { unit_id: string; prices: MillionTokenPrices }; reason: string; at: string };
+}
+
 /** The route receipt an item starts with; the worker appends each attempt to it. */
-function initialReceipt(routed: RoutedItem, routingMode: string) {
+function initialReceipt(routed: RoutedItem, routingMode: string): RouteReceipt {
   const { choice } = routed;
   return {
     routing_mode: routingMode,
@@ -72,11 +99,9 @@ function initialReceipt(routed: RoutedItem, routingMode: string) {
     reason: routed.reason,
     estimated_cost: formatUsd(choice.expectedCostMicros),
     max_cost: formatUsd(choice.maxCostMicros),
-    attempts: [] as unknown[],
+    attempts: [],
   };
 }
-
-export type RouteReceipt = ReturnType<typeof initialReceipt>;
 
 /** A batch as the API shows it. */
 export async function presentBatch(ctx: BatchContext, batch: BatchRow, options: { billingReceipt?: boolean } = {}) {
@@ -145,7 +170,7 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
   const measuring = startMeasuring(ctx.tokens, input.manifest, checked);
   const requestHash = canonicalHash(input.body, measuring.known);
   const prices = await pricesForSubmit(ctx, principal, input.quoteId, () => manifestHash(input.manifest, measuring.known));
-  const plan = routeOrThrow(ctx, checked, await measuring.measures(), prices);
+  const plan = await routeOrThrow(ctx, checked, await measuring.measures(), prices);
   const feeBps = ctx.catalog.platform_fee_bps;
   const totals = planTotals(plan, feeBps);
   const now = ctx.clock.now();

@@ -13,6 +13,7 @@ import type { DomainContext, Principal } from './context.ts';
 import { ApiError } from './errors.ts';
 import { checkManifest, SLA_WINDOW_SECONDS, type CheckedManifest, type Manifest, type ManifestItem } from './manifest.ts';
 import { lanePrices, listPrices, platformFee, type TokenPrices } from './pricing.ts';
+import { laneView, type LaneHealthSource } from './lane-health.ts';
 import { planRoutes, type ItemMeasures, type PriceBook, type RoutingPlan } from './routing.ts';
 import { countAllInputTokens, type TokenCounter } from './tokens.ts';
 
@@ -24,6 +25,8 @@ export interface RoutingContext extends DomainContext {
   lanes: readonly CatalogLane[];
   /** Counts manifest tokens: the server's tokenizer pool, or this thread. */
   tokens: TokenCounter;
+  /** What the lanes have really done lately. */
+  health: LaneHealthSource;
 }
 
 export const catalogPrices: PriceBook = { lane: lanePrices, list: listPrices };
@@ -116,9 +119,10 @@ export function checkOrThrow(ctx: RoutingContext, manifest: Manifest): CheckedMa
   return checked.manifest;
 }
 
-/** Routes a checked manifest, or throws one 400 naming every item no lane can run. */
-export function routeOrThrow(ctx: RoutingContext, checked: CheckedManifest, measures: ItemMeasures, prices: PriceBook): RoutingPlan {
-  const routed = planRoutes(checked, measures, ctx.lanes, prices);
+/** Routes a checked manifest over the lanes as their health shows them now, or throws one 400 naming every item no lane can run. */
+export async function routeOrThrow(ctx: RoutingContext, checked: CheckedManifest, measures: ItemMeasures, prices: PriceBook): Promise<RoutingPlan> {
+  const view = laneView(ctx.lanes, await ctx.health.current());
+  const routed = planRoutes(checked, measures, view.lanes, prices, view.failing);
   if ('problems' in routed) throw new ApiError('invalid_request', 'Some items cannot be routed: see details.', { details: routed.problems });
   if (planTotals(routed.plan, ctx.catalog.platform_fee_bps).maxMicros > MAX_AMOUNT_MICROS) {
     throw new ApiError('invalid_request', 'The batch could cost more than one billion dollars: split it, or lower the output limits.', {
@@ -212,7 +216,7 @@ export async function createQuote(ctx: RoutingContext, principal: Principal, man
   const checked = checkOrThrow(ctx, manifest);
   const measuring = startMeasuring(ctx.tokens, manifest, checked);
   const sha256 = manifestHash(manifest, measuring.known);
-  const plan = routeOrThrow(ctx, checked, await measuring.measures(), catalogPrices);
+  const plan = await routeOrThrow(ctx, checked, await measuring.measures(), catalogPrices);
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + QUOTE_LIFETIME_MS);
   const body = { quote_id: newId('qlock'), expires_at: isoTimestamp(expiresAt), ...presentPlan(checked, plan, ctx.catalog.platform_fee_bps, slaDeadline(checked, now)) };

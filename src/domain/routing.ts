@@ -9,7 +9,7 @@ import { SLA_WINDOW_SECONDS, type CheckedItem, type CheckedManifest } from './ma
 import { tokenCost, type TokenPrices } from './pricing.ts';
 import { requestedMaxOutput } from './tokens.ts';
 
-export type RejectionReason = 'model_not_acceptable' | 'privacy' | 'region' | 'sla' | 'capacity' | 'price' | 'speed';
+export type RejectionReason = 'model_not_acceptable' | 'privacy' | 'region' | 'health' | 'sla' | 'capacity' | 'price' | 'speed';
 
 /** `sla_aware` keeps this share of the SLA window in reserve for a rescue. */
 const SLA_AWARE_SHARE = 0.5;
@@ -89,14 +89,16 @@ function turnaroundLimitSeconds(manifest: CheckedManifest): number {
   return manifest.routingMode === 'sla_aware' ? window * SLA_AWARE_SHARE : window;
 }
 
-/** Why `lane` cannot take any item of this manifest (privacy, region, SLA), or null. */
-function manifestRejects(manifest: CheckedManifest, lane: CatalogLane): Rejection | null {
+/** Why `lane` cannot take any item of this manifest (privacy, region, health, SLA), or null. */
+function manifestRejects(manifest: CheckedManifest, lane: CatalogLane, failing: ReadonlyMap<string, string>): Rejection | null {
   if (!privacyAllows(manifest, lane)) {
     return { reason: 'privacy', message: `not eligible for the ${manifest.privacyTier} privacy tier` };
   }
   if (manifest.regions !== null && !manifest.regions.includes(lane.region)) {
     return { reason: 'region', message: `runs in ${lane.region}, outside ${manifest.regions.join(', ')}` };
   }
+  const failure = failing.get(lane.id);
+  if (failure !== undefined) return { reason: 'health', message: `failing: ${failure}` };
   const limit = turnaroundLimitSeconds(manifest);
   if (lane.expected_turnaround_seconds > limit) {
     return {
@@ -183,20 +185,22 @@ interface Candidates {
 }
 
 /**
- * Routes every item of a checked manifest over the enabled lanes. Items no lane can take are
- * returned as problems (one per item, naming why each lane refused it).
+ * Routes every item of a checked manifest over the enabled lanes (as lane health sees them:
+ * observed turnarounds, `failing` lanes off). Items no lane can take are returned as problems
+ * (one per item, naming why each lane refused it).
  */
 export function planRoutes(
   manifest: CheckedManifest,
   measures: ItemMeasures,
   lanes: readonly CatalogLane[],
   prices: PriceBook,
+  failing: ReadonlyMap<string, string> = new Map(),
 ): { plan: RoutingPlan } | { problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
   const candidates: (Candidates & { item: CheckedItem; inputTokens: number; inputJson: string; bytes: number })[] = [];
   const firstRejection = new Map<string, Rejection>();
   const eligibleSomewhere = new Set<string>();
-  const refusedByManifest = lanes.map((lane) => manifestRejects(manifest, lane));
+  const refusedByManifest = lanes.map((lane) => manifestRejects(manifest, lane, failing));
   const laneRuns = lanes.map((lane) => new Set(lane.models));
   const book = cached(prices);
   const fastest = manifest.routingMode === 'fastest';

@@ -3,11 +3,12 @@
  * failure puts the item back in the queue while attempts and time remain; anything else fails it.
  * Then, once nothing is left open, the batch is finalised. Shared by the sync and batch paths.
  */
-import { countOpenItems, countQueuedItems, recordItemResults, requeueItems, type ItemResult, type OpenItem } from '../db/queries/batch-items.ts';
+import { appendLateAttempts, countOpenItems, countQueuedItems, recordItemResults, requeueItems, type ItemResult, type OpenItem } from '../db/queries/batch-items.ts';
 import type { BatchRow } from '../db/queries/batches.ts';
-import { finishWorkUnit } from '../db/queries/work-units.ts';
+import { recordObservation, succeededInUnit } from '../db/queries/lane-observations.ts';
+import { findWorkUnit, finishWorkUnit } from '../db/queries/work-units.ts';
 import { isoTimestamp } from '../clock.ts';
-import type { RouteReceipt } from '../domain/batches.ts';
+import type { MillionTokenPrices, RouteReceipt, RouteSelection } from '../domain/batches.ts';
 import type { Operation } from '../domain/catalog.ts';
 import { tokenCost } from '../domain/pricing.ts';
 import { requestedMaxOutput } from '../domain/tokens.ts';
@@ -21,7 +22,7 @@ export const MAX_ATTEMPTS = 3;
  * The id a lane sees for one attempt of one item: `<item index>-<attempt>` (letters, digits, "_"
  * and "-" only, at most 64 characters: what every provider's batch API accepts).
  */
-export function customIdOf(item: OpenItem): string {
+export function customIdOf(item: Pick<OpenItem, 'item_index' | 'attempts'>): string {
   return `${item.item_index}-${item.attempts}`;
 }
 
@@ -68,31 +69,56 @@ export async function applyResults(ctx: WorkerContext, batch: BatchRow, unitId: 
     const result = byCustomId.get(customIdOf(item));
     if (!result) continue;
     const receipt = item.route_receipt as RouteReceipt;
-    const attempt = { attempt: item.attempts, lane_id: receipt.selected.lane_id, model: item.assigned_model, at: isoTimestamp(now) };
+    // An item rescued from this unit answered here first: it is delivered at this lane's prices.
+    const ranHere = item.rescued_from_unit_id === unitId && receipt.rescue ? receipt.rescue.from : { ...receipt.selected, prices: receipt.prices };
+    const attempt = { attempt: item.attempts, lane_id: ranHere.lane_id, model: item.assigned_model, at: isoTimestamp(now) };
     if (result.status === 'succeeded') {
-      const prices = { inputMicrosPerMillion: receipt.prices.input_micros_per_million, outputMicrosPerMillion: receipt.prices.output_micros_per_million };
+      const prices = { inputMicrosPerMillion: ranHere.prices.input_micros_per_million, outputMicrosPerMillion: ranHere.prices.output_micros_per_million };
       finished.push({
         index: item.item_index,
+        laneId: ranHere.lane_id,
+        model: item.assigned_model,
         status: 'succeeded',
         costMicros: tokenCost(prices, result.usage.input_tokens, result.usage.output_tokens),
         output: { text: result.outputText, ...(result.embeddings ? { embeddings: result.embeddings } : {}), raw: result.raw },
         usage: result.usage,
         error: null,
-        routeReceipt: { ...receipt, attempts: [...receipt.attempts, { ...attempt, status: 'succeeded' }] },
+        routeReceipt: { ...receiptDeliveredFrom(receipt, ranHere), attempts: [...receipt.attempts, { ...attempt, status: 'succeeded' }] },
       });
       continue;
     }
+    // A failure on the lane an item was rescued from changes nothing: the rescue runs on.
+    if (item.rescued_from_unit_id === unitId) continue;
     const attempts = [...receipt.attempts, { ...attempt, status: 'failed', error: result.error }];
     if (result.error.retryable && item.attempts < MAX_ATTEMPTS && canRetry) {
       retries.push({ index: item.item_index, routeReceipt: { ...receipt, attempts } });
     } else {
-      finished.push({ index: item.item_index, status: 'failed', costMicros: null, output: null, usage: null, error: result.error, routeReceipt: { ...receipt, attempts } });
+      finished.push({ index: item.item_index, laneId: ranHere.lane_id, model: item.assigned_model, status: 'failed', costMicros: null, output: null, usage: null, error: result.error, routeReceipt: { ...receipt, attempts } });
     }
   }
   await ctx.db.transaction().execute(async (trx) => {
-    await recordItemResults(trx, batch.id, unitId, finished, now);
+    const recorded = await recordItemResults(trx, batch.id, unitId, finished, now);
     await requeueItems(trx, batch.id, unitId, retries);
+    // A rescued item's other lane answered first: this answer is not delivered, only noted.
+    const late = finished.filter((result) => !recorded.has(result.index) && result.status === 'succeeded');
+    await appendLateAttempts(trx, batch.id, late.map((result) => ({ index: result.index, attempt: supersededAttempt(result.routeReceipt) })));
   });
+}
+
+/** The last attempt of a receipt, marked as answered after the item's result was already delivered. */
+function supersededAttempt(receipt: unknown): unknown {
+  const attempts = (receipt as RouteReceipt).attempts;
+  const last = attempts[attempts.length - 1];
+  return { ...(typeof last === 'object' && last !== null ? last : {}), status: 'superseded', note: SUPERSEDED_NOTE };
+}
+
+export const SUPERSEDED_NOTE = 'answered after the item was already delivered from its other lane: not delivered, not charged';
+
+/** The receipt of an item delivered from `ranHere`: when a rescued item's first lane answered first, that lane is the selected one again. */
+function receiptDeliveredFrom(receipt: RouteReceipt, ranHere: RouteSelection & { prices: MillionTokenPrices }): RouteReceipt {
+  if (ranHere !== receipt.rescue?.from) return receipt;
+  const { lane_id, provider, mode, region, model, prices } = ranHere;
+  return { ...receipt, selected: { lane_id, provider, mode, region, model }, prices };
 }
 
 /** Backoff before a retry round: 2, 4, 8 … seconds with ±25 % jitter, at most a minute. */
@@ -109,7 +135,19 @@ function retryDelaySeconds(round: number): number {
 export async function closeUnit(ctx: WorkerContext, batch: BatchRow, unitId: string, round: number): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    await finishWorkUnit(trx, unitId, now);
+    const unit = await findWorkUnit(trx, unitId);
+    if (unit && (await finishWorkUnit(trx, unitId, now))) {
+      // What the lane did with this unit: its health, which quotes and routing read.
+      await recordObservation(trx, {
+        work_unit_id: unitId,
+        lane_id: unit.lane_id,
+        mode: unit.mode,
+        items: unit.item_count,
+        succeeded: await succeededInUnit(trx, unitId),
+        turnaround_seconds: Math.max(0, (now.getTime() - unit.created_at.getTime()) / 1000),
+        observed_at: now,
+      });
+    }
     if ((await countQueuedItems(trx, batch.id)) > 0) {
       await ctx.jobs.send(trx, 'route-batch', { batch_id: batch.id }, { startAfterSeconds: retryDelaySeconds(round) });
     } else if ((await countOpenItems(trx, batch.id)) === 0) {

@@ -14,6 +14,7 @@ import { expireBatchesTask } from './expire-batches.ts';
 import { finalizeBatchTask } from './finalize-batch.ts';
 import { pollWorkUnitTask } from './poll-work-unit.ts';
 import { pruneExpiredRowsTask } from './prune-expired-rows.ts';
+import { rescueLateItemsTask } from './rescue-late-items.ts';
 import { routeBatchTask } from './route-batch.ts';
 import { runWorkUnitTask } from './run-work-unit.ts';
 import type { JobData, Task, WorkerContext } from './tasks.ts';
@@ -25,6 +26,7 @@ const TASKS: readonly Task[] = [
   finalizeBatchTask,
   cancelProviderJobTask,
   expireBatchesTask,
+  rescueLateItemsTask,
   pruneExpiredRowsTask,
 ];
 

@@ -54,13 +54,25 @@ export async function assignItemsToUnit(db: Executor, batchId: string, indexes: 
 
 /**
  * The items of a unit that still await a result (cancelled and expired ones are left out), in item
- * order: all of them, or a page of at most `page.limit` after item `page.after`.
+ * order: all of them, or a page of at most `page.limit` after item `page.after`. Items rescued
+ * from this unit to a faster lane still await it too (whichever answers first is delivered), as
+ * the attempt this unit ran: one before the rescue's.
  */
 export async function openItemsOfUnit(db: Executor, unitId: string, page: { after: number; limit: number } = { after: -1, limit: 1_000_000 }) {
   return db
     .selectFrom('batch_items')
-    .select(['batch_id', 'item_index', 'operation', 'assigned_model', 'input', 'input_tokens', 'attempts', 'route_receipt'])
-    .where('work_unit_id', '=', unitId)
+    .select([
+      'batch_id',
+      'item_index',
+      'operation',
+      'input',
+      'input_tokens',
+      'route_receipt',
+      'rescued_from_unit_id',
+      sql<string>`case when rescued_from_unit_id = ${unitId} then (route_receipt->'rescue'->'from'->>'model') else assigned_model end`.as('assigned_model'),
+      sql<number>`case when rescued_from_unit_id = ${unitId} then attempts - 1 else attempts end`.as('attempts'),
+    ])
+    .where((eb) => eb.or([eb('work_unit_id', '=', unitId), eb('rescued_from_unit_id', '=', unitId)]))
     .where('item_index', '>', page.after)
     .where('status', '=', 'dispatched')
     .orderBy('item_index')
@@ -72,6 +84,9 @@ export type OpenItem = Awaited<ReturnType<typeof openItemsOfUnit>>[number];
 
 export interface ItemResult {
   index: number;
+  /** The lane and model that produced the result (for a rescued item, the one that answered first). */
+  laneId: string;
+  model: string;
   status: 'succeeded' | 'failed';
   costMicros: number | null;
   output: unknown;
@@ -81,24 +96,29 @@ export interface ItemResult {
 }
 
 /**
- * Records results for items still dispatched to `unitId`; an item that already has a result (or
- * was cancelled, expired, or moved to another unit) is left alone, so each item is finished once.
+ * Records results for items still dispatched to `unitId` (or rescued from it); an item that
+ * already has a result (or was cancelled, expired, or moved to another unit) is left alone, so
+ * each item is finished once. Superseded attempts written meanwhile are kept in the receipt.
+ * Returns the indexes of the items recorded.
  */
-export async function recordItemResults(db: Executor, batchId: string, unitId: string, results: ItemResult[], at: Date): Promise<number> {
-  let recorded = 0;
+export async function recordItemResults(db: Executor, batchId: string, unitId: string, results: ItemResult[], at: Date): Promise<Set<number>> {
+  const recorded = new Set<number>();
   for (let start = 0; start < results.length; start += RESULT_CHUNK) {
     const rows = results.slice(start, start + RESULT_CHUNK).map(
       (r) =>
-        sql`(${r.index}::int, ${r.status}::text, ${r.costMicros}::bigint, ${json(r.output)}::jsonb, ${json(r.usage)}::jsonb, ${json(r.error)}::jsonb, ${json(r.routeReceipt)}::jsonb)`,
+        sql`(${r.index}::int, ${r.laneId}::text, ${r.model}::text, ${r.status}::text, ${r.costMicros}::bigint, ${json(r.output)}::jsonb, ${json(r.usage)}::jsonb, ${json(r.error)}::jsonb, ${json(r.routeReceipt)}::jsonb)`,
     );
-    const result = await sql`
+    const result = await sql<{ item_index: number }>`
       update batch_items as b set
-        status = v.status, cost_micros = v.cost, output = v.output, usage = v.usage, error = v.error,
-        route_receipt = v.receipt, result_sequence = nextval('batch_result_sequence'), finished_at = ${at}
-      from (values ${sql.join(rows)}) as v(item_index, status, cost, output, usage, error, receipt)
-      where b.batch_id = ${batchId} and b.item_index = v.item_index and b.work_unit_id = ${unitId}
-        and b.status = 'dispatched'`.execute(db);
-    recorded += Number(result.numAffectedRows ?? 0);
+        status = v.status, lane_id = v.lane_id, assigned_model = v.model, cost_micros = v.cost, output = v.output, usage = v.usage, error = v.error,
+        route_receipt = jsonb_set(v.receipt, '{attempts}', (v.receipt->'attempts') || coalesce(
+          (select jsonb_agg(a) from jsonb_array_elements(b.route_receipt->'attempts') a where a->>'status' = 'superseded'), '[]'::jsonb)),
+        result_sequence = nextval('batch_result_sequence'), finished_at = ${at}
+      from (values ${sql.join(rows)}) as v(item_index, lane_id, model, status, cost, output, usage, error, receipt)
+      where b.batch_id = ${batchId} and b.item_index = v.item_index
+        and (b.work_unit_id = ${unitId} or b.rescued_from_unit_id = ${unitId}) and b.status = 'dispatched'
+      returning b.item_index`.execute(db);
+    for (const row of result.rows) recorded.add(row.item_index);
   }
   return recorded;
 }
@@ -112,6 +132,50 @@ export async function requeueItems(db: Executor, batchId: string, unitId: string
       from (values ${sql.join(rows)}) as v(item_index, receipt)
       where b.batch_id = ${batchId} and b.item_index = v.item_index and b.work_unit_id = ${unitId} and b.status = 'dispatched'`.execute(db);
   }
+}
+
+/** What a rescue needs of the items still dispatched to a unit (not yet rescued from it). */
+export async function itemsToRescue(db: Executor, unitId: string) {
+  return db
+    .selectFrom('batch_items')
+    .select(['item_index', 'customer_item_id', 'operation', 'model_options', 'input', 'input_tokens', 'route_receipt'])
+    .where('work_unit_id', '=', unitId)
+    .where('status', '=', 'dispatched')
+    .orderBy('item_index')
+    .execute();
+}
+
+/** Moves items still dispatched to a late unit onto a rescue unit, with their new lane, model and receipt; returns how many moved. */
+export async function rescueItems(db: Executor, batchId: string, fromUnitId: string, toUnitId: string, moves: { index: number; laneId: string; model: string; routeReceipt: unknown }[]): Promise<number> {
+  if (moves.length === 0) return 0;
+  const rows = moves.map((m) => sql`(${m.index}::int, ${m.laneId}::text, ${m.model}::text, ${json(m.routeReceipt)}::jsonb)`);
+  const result = await sql`
+    update batch_items as b set work_unit_id = ${toUnitId}, rescued_from_unit_id = ${fromUnitId}, lane_id = v.lane_id,
+      assigned_model = v.model, route_receipt = v.receipt, attempts = b.attempts + 1
+    from (values ${sql.join(rows)}) as v(item_index, lane_id, model, receipt)
+    where b.batch_id = ${batchId} and b.item_index = v.item_index and b.work_unit_id = ${fromUnitId} and b.status = 'dispatched'`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** Appends an attempt to the receipts of items that already have their result (a late answer from the other lane). */
+export async function appendLateAttempts(db: Executor, batchId: string, attempts: { index: number; attempt: unknown }[]): Promise<void> {
+  for (let start = 0; start < attempts.length; start += RESULT_CHUNK) {
+    const rows = attempts.slice(start, start + RESULT_CHUNK).map((a) => sql`(${a.index}::int, ${json(a.attempt)}::jsonb)`);
+    await sql`
+      update batch_items as b set route_receipt = jsonb_set(b.route_receipt, '{attempts}', (b.route_receipt->'attempts') || jsonb_build_array(v.attempt))
+      from (values ${sql.join(rows)}) as v(item_index, attempt)
+      where b.batch_id = ${batchId} and b.item_index = v.item_index`.execute(db);
+  }
+}
+
+/** Items rescued from `unitId` that already have their result, with the attempt the unit ran. */
+export async function finishedRescuedItems(db: Executor, unitId: string) {
+  return db
+    .selectFrom('batch_items')
+    .select(['batch_id', 'item_index', sql<number>`attempts - 1`.as('attempts'), 'route_receipt'])
+    .where('rescued_from_unit_id', '=', unitId)
+    .where('status', '!=', 'dispatched')
+    .execute();
 }
 
 /** Finishes every open item of a batch as cancelled or expired; returns how many. */

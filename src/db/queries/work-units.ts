@@ -48,3 +48,21 @@ export async function cancelOpenUnits(db: Executor, batchId: string, at: Date): 
     .where('status', 'in', ['pending', 'submitted'])
     .execute();
 }
+
+/**
+ * Provider batch jobs still running for open batches whose deadline falls before `by`, in batches
+ * whose routing mode rescues (sla_aware, fastest): the candidates for a rescue.
+ */
+export async function findUnitsAtRisk(db: Executor, now: Date, by: Date) {
+  return db
+    .selectFrom('work_units as u')
+    .innerJoin('batches as b', 'b.id', 'u.batch_id')
+    .select(['u.id as unit_id', 'u.lane_id', 'u.provider_job_id', 'b.id as batch_id', 'b.sla_deadline', 'b.sla_tier', 'b.privacy_tier', 'b.allowed_regions'])
+    .where('u.mode', '=', 'batch')
+    .where('u.status', '=', 'submitted')
+    .where('b.status', 'in', ['dispatched', 'processing'])
+    .where('b.routing_mode', 'in', ['sla_aware', 'fastest'])
+    .where('b.sla_deadline', '>', now)
+    .where('b.sla_deadline', '<=', by)
+    .execute();
+}

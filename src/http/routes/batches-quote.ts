@@ -16,7 +16,7 @@ export function registerQuoteRoutes(app: App, ctx: RoutingContext, bodyLimit: nu
           tags: ['batches'],
           summary: url === '/v1/batches/quote' ? 'Quote a manifest: price, lanes, savings; locks prices for 10 minutes' : 'Alias of POST /v1/batches/quote',
           description:
-            'Costs nothing and reserves nothing. Every enabled lane is listed as selected or with the reason it was rejected (privacy, region, sla, capacity, model_not_acceptable, price, speed).',
+            'Costs nothing and reserves nothing. Every enabled lane is listed as selected or with the reason it was rejected (privacy, region, health, sla, capacity, model_not_acceptable, price, speed).',
           security: [{ bearer: [] }],
           body: QuoteBody,
         },

@@ -1,0 +1,125 @@
+/**
+ * `npm run bench -- sync-lane`: a sync lane against the OpenAI-compatible emulator answering every
+ * call after a fixed 50 ms: items per second through the router (a batch of BENCH_SYNC_ITEMS
+ * items, default 3000, from sending the submit to the batch's `finished_at`, the server in its own
+ * process on an `openai_compatible` lane with concurrency 32) against the official `openai`
+ * client calling the same emulator directly with the same bodies, 32 at a time, in the same run.
+ * Goal: the router at ≥ 0.9 of the direct figure, on PGlite and on PostgreSQL. The emulator runs
+ * in this process; the last line of stdout is one JSON object with every figure.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { startOpenAIEmulator, type OpenAIEmulator } from '../test/emulators/openai/index.ts';
+import { getJson, registerOrg, submitBatch, waitForCompletion } from './lib/batches.ts';
+import { atLeast, countFromEnv, progressOf, round, timed } from './lib/report.ts';
+import { withServerProcess } from './lib/server-process.ts';
+import { forEachShape } from './lib/shapes.ts';
+
+const GOAL_RATIO = 0.9;
+const LATENCY_MS = 50;
+const CONCURRENCY = 32;
+const MODEL = 'llama-3.1-8b';
+const COMPLETION_TIMEOUT_MS = 30 * 60_000;
+
+const progress = progressOf('sync-lane');
+
+const CATALOG = {
+  platform_fee_bps: 500,
+  providers: [{ id: 'local', name: 'Local OpenAI-compatible server', kind: 'openai_compatible' }],
+  models: [
+    {
+      id: MODEL,
+      provider: 'local',
+      display_name: 'Llama 3.1 8B',
+      operations: ['responses', 'chat.completions'],
+      input_per_million: '0.10',
+      output_per_million: '0.10',
+      expected_output_tokens: 50,
+      default_max_output_tokens: 256,
+      equivalents: [],
+    },
+  ],
+  lanes: [
+    {
+      id: 'local-sync',
+      provider: 'local',
+      mode: 'sync',
+      region: 'us',
+      models: ['*'],
+      discount_bps: 0,
+      zero_data_retention: true,
+      self_hosted: true,
+      expected_turnaround_seconds: 60,
+      max_items_per_job: 50_000,
+      max_bytes_per_job: 209_715_200,
+      limits: { concurrency: CONCURRENCY },
+    },
+  ],
+};
+
+function bodies(count: number): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => ({ input: `Ticket ${i}: the customer asks where parcel #${100_000 + i} is. Answer in one line.`, max_output_tokens: 64 }));
+}
+
+/** The same requests through the official client, CONCURRENCY at a time: items per second. */
+async function direct(emulator: OpenAIEmulator, inputs: Record<string, unknown>[]): Promise<number> {
+  const client = new OpenAI({ apiKey: emulator.apiKey, baseURL: emulator.baseURL, maxRetries: 0 });
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < inputs.length; i = next++) await client.post('/responses', { body: { ...inputs[i], model: MODEL } });
+  };
+  const run = await timed(() => Promise.all(Array.from({ length: CONCURRENCY }, worker)));
+  return inputs.length / (run.ms / 1000);
+}
+
+/** The same requests as one batch through a router in its own process: items per second, submit to finished_at. */
+async function throughRouter(emulator: OpenAIEmulator, env: Record<string, string>, catalogFile: string, inputs: Record<string, unknown>[]): Promise<number> {
+  const serverEnv = {
+    ...env,
+    BATCHROUTER_SANDBOX: 'false',
+    BATCHROUTER_CATALOG_FILE: catalogFile,
+    BATCHROUTER_STARTER_CREDITS_USD: '100000',
+    LOCAL_BASE_URL: emulator.baseURL,
+    LOCAL_API_KEY: emulator.apiKey,
+  };
+  return withServerProcess(serverEnv, async (server) => {
+    const key = await registerOrg(server.url);
+    const manifest = { routing_mode: 'fastest', items: inputs.map((input, i) => ({ customer_item_id: `item-${i}`, operation: 'responses', model: MODEL, input })) };
+    const sentAt = Date.now();
+    const submitted = await submitBatch(server.url, key, JSON.stringify(manifest), `sync-lane-${sentAt}`);
+    await waitForCompletion(server.url, key, submitted.id, inputs.length, COMPLETION_TIMEOUT_MS);
+    const batch = await getJson(`${server.url}/v1/batches/${submitted.id}`, key);
+    return inputs.length / ((Date.parse(String(batch['finished_at'])) - sentAt) / 1000);
+  });
+}
+
+export async function run(): Promise<void> {
+  const items = countFromEnv('BENCH_SYNC_ITEMS', 3_000, 100);
+  const directory = await mkdtemp(path.join(tmpdir(), 'br-bench-sync-'));
+  const catalogFile = path.join(directory, 'catalog.json');
+  await writeFile(catalogFile, JSON.stringify(CATALOG));
+  const emulator = await startOpenAIEmulator({ latencyMs: LATENCY_MS });
+  const inputs = bodies(items);
+  try {
+    console.log(`${items} responses items; the emulator answers after ${LATENCY_MS} ms; ${CONCURRENCY} calls at a time on both sides`);
+    progress('warming up the direct client');
+    await direct(emulator, inputs.slice(0, 200));
+    const shapes = await forEachShape(async (shape) => {
+      progress(`${shape.title}: direct client`);
+      const directPerSecond = await direct(emulator, inputs);
+      progress(`${shape.title}: through the router`);
+      const routerPerSecond = await throughRouter(emulator, shape.serverEnv, catalogFile, inputs);
+      const ratio = routerPerSecond / directPerSecond;
+      console.log(`${shape.title}: router ${round(routerPerSecond, 1)} items/s, direct ${round(directPerSecond, 1)} items/s, ratio ${round(ratio, 3)} (goal ≥ ${GOAL_RATIO}: ${atLeast(ratio, GOAL_RATIO)})`);
+      return { router_items_per_second: round(routerPerSecond, 1), direct_items_per_second: round(directPerSecond, 1), ratio: round(ratio, 3) };
+    });
+    const ratio = Math.min(...Object.values(shapes).map((figures) => figures.ratio));
+    console.log(`worst ratio router/direct: ${ratio} (goal ≥ ${GOAL_RATIO}: ${atLeast(ratio, GOAL_RATIO)})`);
+    console.log(JSON.stringify({ items, latency_ms: LATENCY_MS, concurrency: CONCURRENCY, goal_ratio: GOAL_RATIO, ...shapes, ratio, goal_met: ratio >= GOAL_RATIO }));
+  } finally {
+    await emulator.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+}
