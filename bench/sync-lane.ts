@@ -4,8 +4,9 @@
  * items, default 3000, from sending the submit to the batch's `finished_at`, the server in its own
  * process on an `openai_compatible` lane with concurrency 32) against the official `openai`
  * client calling the same emulator directly with the same bodies, 32 at a time, in the same run.
- * Goal: the router at ≥ 0.9 of the direct figure, on PGlite and on PostgreSQL. The emulator runs
- * in this process; the last line of stdout is one JSON object with every figure.
+ * Goal: the router at ≥ 0.9 of the direct figure, on PGlite and on PostgreSQL. Each side runs
+ * BENCH_REPEATS times (default 3), interleaved, on the same server; the figures are the medians.
+ * The emulator runs in this process; the last line of stdout is one JSON object with every figure.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { startOpenAIEmulator, type OpenAIEmulator } from '../test/emulators/openai/index.ts';
 import { getJson, registerOrg, submitBatch, waitForCompletion } from './lib/batches.ts';
-import { atLeast, countFromEnv, progressOf, round, timed } from './lib/report.ts';
+import { atLeast, countFromEnv, median, progressOf, round, timed } from './lib/report.ts';
 import { withServerProcess } from './lib/server-process.ts';
 import { forEachShape } from './lib/shapes.ts';
 
@@ -75,8 +76,17 @@ async function direct(emulator: OpenAIEmulator, inputs: Record<string, unknown>[
 }
 
 /** The same requests as one batch through a router in its own process: items per second, submit to finished_at. */
-async function throughRouter(emulator: OpenAIEmulator, env: Record<string, string>, catalogFile: string, inputs: Record<string, unknown>[]): Promise<number> {
-  const serverEnv = {
+async function throughRouter(url: string, key: string, inputs: Record<string, unknown>[], attempt: number): Promise<number> {
+  const manifest = { routing_mode: 'fastest', items: inputs.map((input, i) => ({ customer_item_id: `item-${i}`, operation: 'responses', model: MODEL, input })) };
+  const sentAt = Date.now();
+  const submitted = await submitBatch(url, key, JSON.stringify(manifest), `sync-lane-${attempt}-${sentAt}`);
+  await waitForCompletion(url, key, submitted.id, inputs.length, COMPLETION_TIMEOUT_MS);
+  const batch = await getJson(`${url}/v1/batches/${submitted.id}`, key);
+  return inputs.length / ((Date.parse(String(batch['finished_at'])) - sentAt) / 1000);
+}
+
+function routerEnv(emulator: OpenAIEmulator, env: Record<string, string>, catalogFile: string): Record<string, string> {
+  return {
     ...env,
     BATCHROUTER_SANDBOX: 'false',
     BATCHROUTER_CATALOG_FILE: catalogFile,
@@ -84,19 +94,11 @@ async function throughRouter(emulator: OpenAIEmulator, env: Record<string, strin
     LOCAL_BASE_URL: emulator.baseURL,
     LOCAL_API_KEY: emulator.apiKey,
   };
-  return withServerProcess(serverEnv, async (server) => {
-    const key = await registerOrg(server.url);
-    const manifest = { routing_mode: 'fastest', items: inputs.map((input, i) => ({ customer_item_id: `item-${i}`, operation: 'responses', model: MODEL, input })) };
-    const sentAt = Date.now();
-    const submitted = await submitBatch(server.url, key, JSON.stringify(manifest), `sync-lane-${sentAt}`);
-    await waitForCompletion(server.url, key, submitted.id, inputs.length, COMPLETION_TIMEOUT_MS);
-    const batch = await getJson(`${server.url}/v1/batches/${submitted.id}`, key);
-    return inputs.length / ((Date.parse(String(batch['finished_at'])) - sentAt) / 1000);
-  });
 }
 
 export async function run(): Promise<void> {
   const items = countFromEnv('BENCH_SYNC_ITEMS', 3_000, 100);
+  const repeats = countFromEnv('BENCH_REPEATS', 3, 1);
   const directory = await mkdtemp(path.join(tmpdir(), 'br-bench-sync-'));
   const catalogFile = path.join(directory, 'catalog.json');
   await writeFile(catalogFile, JSON.stringify(CATALOG));
@@ -106,18 +108,34 @@ export async function run(): Promise<void> {
     console.log(`${items} responses items; the emulator answers after ${LATENCY_MS} ms; ${CONCURRENCY} calls at a time on both sides`);
     progress('warming up the direct client');
     await direct(emulator, inputs.slice(0, 200));
-    const shapes = await forEachShape(async (shape) => {
-      progress(`${shape.title}: direct client`);
-      const directPerSecond = await direct(emulator, inputs);
-      progress(`${shape.title}: through the router`);
-      const routerPerSecond = await throughRouter(emulator, shape.serverEnv, catalogFile, inputs);
-      const ratio = routerPerSecond / directPerSecond;
-      console.log(`${shape.title}: router ${round(routerPerSecond, 1)} items/s, direct ${round(directPerSecond, 1)} items/s, ratio ${round(ratio, 3)} (goal ≥ ${GOAL_RATIO}: ${atLeast(ratio, GOAL_RATIO)})`);
-      return { router_items_per_second: round(routerPerSecond, 1), direct_items_per_second: round(directPerSecond, 1), ratio: round(ratio, 3) };
-    });
+    const shapes = await forEachShape(async (shape) =>
+      withServerProcess(routerEnv(emulator, shape.serverEnv, catalogFile), async (server) => {
+        const key = await registerOrg(server.url);
+        const routerSamples: number[] = [];
+        const directSamples: number[] = [];
+        for (let attempt = 1; attempt <= repeats; attempt++) {
+          progress(`${shape.title}: run ${attempt} of ${repeats}, direct client then the router`);
+          directSamples.push(await direct(emulator, inputs));
+          routerSamples.push(await throughRouter(server.url, key, inputs, attempt));
+        }
+        const routerPerSecond = median(routerSamples);
+        const directPerSecond = median(directSamples);
+        const ratio = routerPerSecond / directPerSecond;
+        console.log(
+          `${shape.title}: router ${round(routerPerSecond, 1)} items/s (${routerSamples.map((n) => round(n, 1)).join(', ')}), direct ${round(directPerSecond, 1)} items/s (${directSamples.map((n) => round(n, 1)).join(', ')}), ratio ${round(ratio, 3)} (goal ≥ ${GOAL_RATIO}: ${atLeast(ratio, GOAL_RATIO)})`,
+        );
+        return {
+          router_items_per_second: round(routerPerSecond, 1),
+          router_samples: routerSamples.map((n) => round(n, 1)),
+          direct_items_per_second: round(directPerSecond, 1),
+          direct_samples: directSamples.map((n) => round(n, 1)),
+          ratio: round(ratio, 3),
+        };
+      }),
+    );
     const ratio = Math.min(...Object.values(shapes).map((figures) => figures.ratio));
     console.log(`worst ratio router/direct: ${ratio} (goal ≥ ${GOAL_RATIO}: ${atLeast(ratio, GOAL_RATIO)})`);
-    console.log(JSON.stringify({ items, latency_ms: LATENCY_MS, concurrency: CONCURRENCY, goal_ratio: GOAL_RATIO, ...shapes, ratio, goal_met: ratio >= GOAL_RATIO }));
+    console.log(JSON.stringify({ items, repeats, latency_ms: LATENCY_MS, concurrency: CONCURRENCY, goal_ratio: GOAL_RATIO, ...shapes, ratio, goal_met: ratio >= GOAL_RATIO }));
   } finally {
     await emulator.close();
     await rm(directory, { recursive: true, force: true });

@@ -47,7 +47,10 @@ export interface Queue {
 export async function startQueue(database: Database, config: Config, logger: Logger, options: { work: boolean }): Promise<Queue> {
   const schema = `${database.schema}_jobs`;
   // Supervision every 5 s finds jobs whose worker stopped heartbeating (killed, frozen) quickly.
-  const shared = { schema, supervise: options.work, schedule: options.work, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 };
+  // Workers listen for NOTIFY, sent when a job is created (at commit, for jobs created in a
+  // transaction): a ready job starts at once instead of at the next poll. Polling stays on, every
+  // POLLING_INTERVAL_SECONDS, for jobs that become due later and when the listener is unavailable.
+  const shared = { schema, supervise: options.work, schedule: options.work, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5, useListenNotify: options.work };
   const boss =
     database.queueDatabase !== null
       ? new PgBoss({ db: database.queueDatabase, backend: 'pglite', ...shared })
@@ -56,7 +59,7 @@ export async function startQueue(database: Database, config: Config, logger: Log
   await boss.start();
   for (const task of TASKS) {
     // A job whose worker misses heartbeats for HEARTBEAT_SECONDS is retried elsewhere (crash safety).
-    const policy = { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60, heartbeatSeconds: HEARTBEAT_SECONDS };
+    const policy = { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60, heartbeatSeconds: HEARTBEAT_SECONDS, notify: true };
     await boss.createQueue(task.name, policy);
   }
   const jobs: JobQueue = {
@@ -74,9 +77,9 @@ export async function startQueue(database: Database, config: Config, logger: Log
       for (const task of TASKS) {
         if (task.cron !== undefined) await boss.schedule(task.name, task.cron);
         // Each job of a fetched batch succeeds or fails on its own, so one failure does not retry the rest.
-        await boss.work<JobData, unknown, { batchSize: number; pollingIntervalSeconds: number; perJobResults: true }>(
+        await boss.work<JobData, unknown, { batchSize: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number; perJobResults: true }>(
           task.name,
-          { batchSize: task.batchSize, pollingIntervalSeconds: POLLING_INTERVAL_SECONDS, perJobResults: true },
+          { batchSize: task.batchSize, pollingIntervalSeconds: POLLING_INTERVAL_SECONDS, notifyPollingIntervalSeconds: POLLING_INTERVAL_SECONDS, perJobResults: true },
           async (batch) =>
             Promise.all(
               batch.map(async (job) => {

@@ -16,22 +16,59 @@ import { field, type Task, type WorkerContext } from './tasks.ts';
 const SYNC_CONCURRENCY = 32;
 /** Items read from the database at a time on a sync lane. */
 const SYNC_CHUNK = 500;
+/** Below this many items in hand, the next page is read. */
+const READ_AHEAD_ITEMS = 2 * SYNC_CONCURRENCY;
 /** Results are recorded in groups of this many, or at least this often: available as they finish. */
 const FLUSH_ITEMS = 50;
 const FLUSH_MS = 250;
+/** How often a running sync unit looks whether its batch was cancelled or expired meanwhile. */
+const CANCEL_CHECK_MS = 1_000;
 /** First look at a provider job, in seconds after submitting it. */
 export const FIRST_POLL_SECONDS = 1;
 
 /**
- * Calls the lane for every item, a bounded number at a time, recording results in small groups as
- * they come in. Each group also checks that the batch is still open: once it was cancelled or
- * expired, calls in flight are aborted and no new ones start. Returns whether it stopped so.
+ * The unit's open items in item order, a page at a time, the next page read while the current one
+ * is still being worked through: the calls never wait on the database between pages.
  */
-async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane: SyncLane, items: OpenItem[]): Promise<{ stopped: boolean }> {
+function itemFeed(ctx: WorkerContext, unitId: string): () => Promise<OpenItem | null> {
+  const buffer: OpenItem[] = [];
+  let after = -1;
+  let exhausted = false;
+  let reading: Promise<void> | null = null;
+  const read = () =>
+    (reading ??= openItemsOfUnit(ctx.db, unitId, { after, limit: SYNC_CHUNK })
+      .then((page) => {
+        if (page.length === 0) exhausted = true;
+        after = page.at(-1)?.item_index ?? after;
+        buffer.push(...page);
+      })
+      .finally(() => {
+        reading = null;
+      }));
+  return async () => {
+    for (;;) {
+      // Read ahead; a failed read-ahead is read again, and its error met, when the items are needed.
+      if (buffer.length < READ_AHEAD_ITEMS && !exhausted) read().catch(() => undefined);
+      const item = buffer.shift();
+      if (item) return item;
+      if (exhausted) return null;
+      await read();
+    }
+  };
+}
+
+/**
+ * Calls the lane for every open item of the unit, a bounded number at a time, recording results
+ * in small groups as they come in. At most every second, recording also checks that the batch is
+ * still open: once it was cancelled or expired, calls in flight are aborted and no new ones start.
+ * Returns whether it stopped so.
+ */
+async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane: SyncLane): Promise<{ stopped: boolean }> {
   const abort = new AbortController();
-  let next = 0;
+  const nextItem = itemFeed(ctx, unitId);
   let group: { item: OpenItem; result: LaneResult }[] = [];
   let lastFlush = performance.now();
+  let lastCheck = Number.NEGATIVE_INFINITY;
   let recording: Promise<void> = Promise.resolve();
   const flush = () => {
     const taken = group;
@@ -39,14 +76,14 @@ async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane
     lastFlush = performance.now();
     recording = recording.then(async () => {
       if (taken.length > 0) await applyResults(ctx, batch, unitId, taken.map((g) => g.item), taken.map((g) => g.result));
+      if (performance.now() - lastCheck < CANCEL_CHECK_MS) return;
+      lastCheck = performance.now();
       const current = await findBatchById(ctx.db, batch.id);
       if (!current || isTerminalBatch(current.status)) abort.abort();
     });
   };
   const runner = async () => {
-    for (let i = next++; i < items.length && !abort.signal.aborted; i = next++) {
-      const item = items[i];
-      if (!item) continue;
+    for (let item = await nextItem(); item !== null && !abort.signal.aborted; item = await nextItem()) {
       let result: LaneResult;
       try {
         result = await lane.call(requestOf(item), abort.signal);
@@ -58,7 +95,7 @@ async function runSync(ctx: WorkerContext, batch: BatchRow, unitId: string, lane
       if (group.length >= FLUSH_ITEMS || performance.now() - lastFlush >= FLUSH_MS) flush();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, items.length) }, runner));
+  await Promise.all(Array.from({ length: SYNC_CONCURRENCY }, runner));
   flush();
   await recording;
   return { stopped: abort.signal.aborted };
@@ -108,12 +145,7 @@ export const runWorkUnitTask: Task = {
     }
 
     await transitionBatch(ctx.db, batch.id, ['dispatched'], 'processing', ctx.clock.now());
-    for (let after = -1; ; ) {
-      const items = await openItemsOfUnit(ctx.db, unitId, { after, limit: SYNC_CHUNK });
-      if (items.length === 0) break;
-      after = items.at(-1)?.item_index ?? after;
-      if ((await runSync(ctx, batch, unitId, lane, items)).stopped) return;
-    }
+    if ((await runSync(ctx, batch, unitId, lane)).stopped) return;
     await closeUnit(ctx, batch, unitId, round);
   },
 };
