@@ -36,3 +36,39 @@ describe('lane health', () => {
     expect(quote.body.quote_lanes.find((lane) => lane.selected)?.lane_id).toBe('sandbox-batch-us');
   });
 });
+
+describe('retries on a failing lane', () => {
+  let flaky: TestServer;
+  beforeAll(async () => {
+    // Every sandbox request fails, retryably: items go round their three attempts.
+    flaky = await startTestServer({ starterCreditsMicros: 10_000_000, sandboxTransientFailureRate: 1 });
+  });
+  afterAll(async () => flaky?.stop());
+
+  it('go to another lane once theirs is failing, with the move on the route receipt', async () => {
+    const org = await registerOrg(flaky);
+    const ids: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const submitted = await flaky.request('POST', '/v1/batches', { key: org.key, body: manifest(`retry-${i}`), headers: { 'idempotency-key': `failing-lane-000${i}` } });
+      ids.push(String(submitted.body['id']));
+    }
+    // The first attempts fail on sandbox-batch-eu: three jobs, none succeeded, and the lane is failing.
+    for (let i = 0; i < 300; i++) {
+      const observed = await flaky.server.ctx.db.selectFrom('lane_observations').select('work_unit_id').where('lane_id', '=', 'sandbox-batch-eu').execute();
+      if (observed.length >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    flaky.clock.advance(31_000);
+    for (const id of ids) {
+      const done = await waitForBatch(flaky, org.key, id);
+      expect(done['status']).toBe('failed');
+    }
+    const rows = await flaky.server.ctx.db.selectFrom('batch_items').select(['route_receipt']).where('batch_id', 'in', ids).execute();
+    for (const { route_receipt: receipt } of rows) {
+      const { attempts, reason } = receipt as { attempts: { lane_id: string }[]; reason: string };
+      expect(attempts[0]?.lane_id).toBe('sandbox-batch-eu');
+      expect(attempts[1]?.lane_id).not.toBe('sandbox-batch-eu');
+      expect(reason).toMatch(/^moved off sandbox-batch-/);
+    }
+  }, 90_000);
+});

@@ -41,6 +41,28 @@ export async function queuedItemsForSharding(db: Executor, batchId: string) {
     .execute();
 }
 
+/** Queued items of a batch on the given lanes, with what routing needs. */
+export async function queuedItemsOnLanes(db: Executor, batchId: string, laneIds: string[]) {
+  return db
+    .selectFrom('batch_items')
+    .select(['item_index', 'customer_item_id', 'operation', 'model_options', 'input', 'input_tokens', 'lane_id', 'route_receipt'])
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'queued')
+    .where('lane_id', 'in', laneIds)
+    .execute();
+}
+
+/** Gives queued items another lane and model, with their receipts updated. */
+export async function moveQueuedItems(db: Executor, batchId: string, moves: { index: number; laneId: string; model: string; routeReceipt: unknown }[]): Promise<void> {
+  for (let start = 0; start < moves.length; start += RESULT_CHUNK) {
+    const rows = moves.slice(start, start + RESULT_CHUNK).map((m) => sql`(${m.index}::int, ${m.laneId}::text, ${m.model}::text, ${json(m.routeReceipt)}::jsonb)`);
+    await sql`
+      update batch_items as b set lane_id = v.lane_id, assigned_model = v.model, route_receipt = v.receipt
+      from (values ${sql.join(rows)}) as v(item_index, lane_id, model, receipt)
+      where b.batch_id = ${batchId} and b.item_index = v.item_index and b.status = 'queued'`.execute(db);
+  }
+}
+
 /** Hands items to a work unit: one more attempt each. */
 export async function assignItemsToUnit(db: Executor, batchId: string, indexes: number[], unitId: string): Promise<void> {
   await db
