@@ -1,23 +1,9 @@
 /** Lane health as routing sees it: observed turnaround once a lane has enough units, failing lanes off. */
 import { describe, expect, it } from 'vitest';
-import type { CatalogLane } from '../../src/domain/catalog.ts';
-import { DEFAULT_LANE_LIMITS } from '../../src/domain/catalog-loader.ts';
 import { laneView, MIN_UNITS } from '../../src/domain/lane-health.ts';
+import { catalogLane } from '../helpers/catalog.ts';
 
-const lane = (id: string): CatalogLane => ({
-  id,
-  provider: 'p',
-  mode: 'batch',
-  region: 'us',
-  models: ['m'],
-  discount_bps: 5000,
-  zero_data_retention: false,
-  self_hosted: false,
-  expected_turnaround_seconds: 3600,
-  max_items_per_job: 100,
-  max_bytes_per_job: 1_000_000,
-  limits: DEFAULT_LANE_LIMITS,
-});
+const lane = (id: string) => catalogLane({ id });
 
 describe('laneView', () => {
   it('keeps the catalog figure until a lane has finished enough units', () => {

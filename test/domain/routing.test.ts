@@ -4,12 +4,12 @@
  * within 10% of the price, with the move written on each item's route.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LANE_LIMITS } from '../../src/domain/catalog-loader.ts';
 import type { CatalogLane, CatalogModel } from '../../src/domain/catalog.ts';
 import { checkManifest, type CheckedManifest, type Manifest, type RoutingMode } from '../../src/domain/manifest.ts';
 import { catalogPrices } from '../../src/domain/quotes.ts';
 import { planRoutes, type RoutingPlan } from '../../src/domain/routing.ts';
 import { countInputTokens } from '../../src/domain/tokens.ts';
+import { catalogLane } from '../helpers/catalog.ts';
 
 const model: CatalogModel = {
   id: 'm',
@@ -24,20 +24,7 @@ const model: CatalogModel = {
 };
 
 function lane(id: string, provider: string, discountBps: number, turnaroundSeconds: number): CatalogLane {
-  return {
-    id,
-    provider,
-    mode: 'batch',
-    region: 'us',
-    models: ['m'],
-    discount_bps: discountBps,
-    zero_data_retention: false,
-    self_hosted: false,
-    expected_turnaround_seconds: turnaroundSeconds,
-    max_items_per_job: 50_000,
-    max_bytes_per_job: 100_000_000,
-    limits: DEFAULT_LANE_LIMITS,
-  };
+  return catalogLane({ id, provider, discount_bps: discountBps, expected_turnaround_seconds: turnaroundSeconds, max_items_per_job: 50_000, max_bytes_per_job: 100_000_000 });
 }
 
 function checked(routingMode: RoutingMode, items: number): CheckedManifest {

@@ -4,16 +4,14 @@
  * OpenAI's Batch API and Anthropic's Messages API (local emulators of their wire protocols), and
  * settling what the providers report. An item Anthropic cannot take is refused, final, and free.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicEmulator, type AnthropicEmulator } from '../emulators/anthropic/index.ts';
 import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/index.ts';
 import { waitForBatch } from '../helpers/batches.ts';
 import type { ResultRow } from '../helpers/batch-requests.ts';
 import { expectLedgerMatchesBalance } from '../helpers/money.ts';
-import { registerOrg, startTestServer, type TestServer } from '../helpers/server.ts';
+import { startProviderServer, type ProviderServer } from '../helpers/providers.ts';
+import { registerOrg, type TestServer } from '../helpers/server.ts';
 
 const CATALOG = {
   platform_fee_bps: 500,
@@ -31,35 +29,27 @@ const CATALOG = {
   ],
 };
 
-let directory: string;
 let openai: OpenAIEmulator;
 let anthropic: AnthropicEmulator;
+let running: ProviderServer;
 let server: TestServer;
 
 beforeAll(async () => {
-  directory = await mkdtemp(path.join(tmpdir(), 'br-providers-'));
-  const catalogFile = path.join(directory, 'catalog.json');
-  await writeFile(catalogFile, JSON.stringify(CATALOG));
   openai = await startOpenAIEmulator({ timeline: { validatingMs: 5, inProgressMs: 100, finalizingMs: 5 } });
   anthropic = await startAnthropicEmulator();
-  server = await startTestServer({
-    sandbox: false,
-    catalogFile,
-    starterCreditsMicros: 10_000_000,
-    providerEnvironment: new Map([
-      ['OPENAI_API_KEY', openai.apiKey],
-      ['OPENAI_BASE_URL', openai.baseURL],
-      ['ANTHROPIC_API_KEY', anthropic.apiKey],
-      ['ANTHROPIC_BASE_URL', anthropic.baseURL],
-    ]),
+  running = await startProviderServer(CATALOG, {
+    OPENAI_API_KEY: openai.apiKey,
+    OPENAI_BASE_URL: openai.baseURL,
+    ANTHROPIC_API_KEY: anthropic.apiKey,
+    ANTHROPIC_BASE_URL: anthropic.baseURL,
   });
+  server = running.server;
 });
 
 afterAll(async () => {
-  await server?.stop();
+  await running?.stop();
   await openai?.close();
   await anthropic?.close();
-  await rm(directory, { recursive: true, force: true });
 });
 
 describe('a batch on OpenAI and Anthropic lanes', () => {

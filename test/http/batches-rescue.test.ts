@@ -3,9 +3,6 @@
  * its items finished on a sync lane before the deadline, each delivered and charged once, with
  * both attempts on its route receipt; a job whose items all left is cancelled at the provider.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollWorkUnitTask } from '../../src/worker/poll-work-unit.ts';
@@ -14,7 +11,8 @@ import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/in
 import { waitForBatch } from '../helpers/batches.ts';
 import type { ResultRow } from '../helpers/batch-requests.ts';
 import { expectLedgerMatchesBalance, microsOf } from '../helpers/money.ts';
-import { registerOrg, startTestServer, type TestServer } from '../helpers/server.ts';
+import { startProviderServer, type ProviderServer } from '../helpers/providers.ts';
+import { registerOrg, type TestServer } from '../helpers/server.ts';
 
 const model = (id: string) => ({
   id,
@@ -48,30 +46,19 @@ const CATALOG = {
   lanes: [lane('openai-batch-us', 'batch', 209_715_200), lane('openai-sync-us', 'sync', 1_000)],
 };
 
-let directory: string;
 let openai: OpenAIEmulator;
+let running: ProviderServer;
 let server: TestServer;
 
 beforeAll(async () => {
-  directory = await mkdtemp(path.join(tmpdir(), 'br-rescue-'));
-  const catalogFile = path.join(directory, 'catalog.json');
-  await writeFile(catalogFile, JSON.stringify(CATALOG));
   openai = await startOpenAIEmulator({ timeline: { validatingMs: 5, inProgressMs: 50, finalizingMs: 5, cancellingMs: 20 } });
-  server = await startTestServer({
-    sandbox: false,
-    catalogFile,
-    starterCreditsMicros: 10_000_000,
-    providerEnvironment: new Map([
-      ['OPENAI_API_KEY', openai.apiKey],
-      ['OPENAI_BASE_URL', openai.baseURL],
-    ]),
-  });
+  running = await startProviderServer(CATALOG, { OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.baseURL });
+  server = running.server;
 });
 
 afterAll(async () => {
-  await server?.stop();
+  await running?.stop();
   await openai?.close();
-  await rm(directory, { recursive: true, force: true });
 });
 
 const item = (id: string, text = `Summarise ticket ${id}.`) => ({ customer_item_id: id, operation: 'responses', model: 'gpt-5.4-mini', input: { input: text } });

@@ -15,6 +15,7 @@ import { makeRuntimeLanes } from '../../src/lanes/registry.ts';
 import type { BatchLane, Lane, LaneRequest, LaneResult, SyncLane } from '../../src/lanes/types.ts';
 import { startAnthropicEmulator, type AnthropicEmulator } from '../emulators/anthropic/index.ts';
 import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/index.ts';
+import { catalogLane } from '../helpers/catalog.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 /** Items whose text holds this are refused for good by the provider (400, or an unknown model). */
@@ -36,20 +37,18 @@ function model(id: string, provider: string, operations: Operation[]): CatalogMo
 }
 
 function lane(id: string, provider: string, mode: 'batch' | 'sync', models: string[]): CatalogLane {
-  return {
+  return catalogLane({
     id,
     provider,
     mode,
-    region: 'us',
     models,
     discount_bps: mode === 'batch' ? 5_000 : 0,
-    zero_data_retention: false,
     self_hosted: provider === 'local',
     expected_turnaround_seconds: mode === 'batch' ? 3_600 : 60,
     max_items_per_job: 1_000,
     max_bytes_per_job: 10_000_000,
     limits: { ...DEFAULT_LANE_LIMITS, concurrency: CONCURRENCY, timeout_seconds: 30 },
-  };
+  });
 }
 
 const CATALOG: Catalog = {

@@ -8,26 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Catalog, CatalogLane, Operation } from '../../src/domain/catalog.ts';
-import { DEFAULT_LANE_LIMITS } from '../../src/domain/catalog-loader.ts';
 import { makeRuntimeLanes } from '../../src/lanes/registry.ts';
 import type { BatchLane, Lane, LaneRequest, SyncLane } from '../../src/lanes/types.ts';
 import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/index.ts';
+import { catalogLane } from '../helpers/catalog.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
-const lane = (id: string, mode: 'batch' | 'sync'): CatalogLane => ({
-  id,
-  provider: 'openai',
-  mode,
-  region: 'us',
-  models: ['gpt-5.4-mini', 'text-embedding-3-small'],
-  discount_bps: 0,
-  zero_data_retention: false,
-  self_hosted: false,
-  expected_turnaround_seconds: 60,
-  max_items_per_job: 100,
-  max_bytes_per_job: 1_000_000,
-  limits: DEFAULT_LANE_LIMITS,
-});
+const lane = (id: string, mode: 'batch' | 'sync'): CatalogLane => catalogLane({ id, provider: 'openai', mode, models: ['gpt-5.4-mini', 'text-embedding-3-small'], discount_bps: 0, expected_turnaround_seconds: 60 });
 const model = (id: string, operations: Operation[]) => ({ id, provider: 'openai', display_name: id, operations, input_micros_per_million: 1, output_micros_per_million: 1, expected_output_tokens: 1, default_max_output_tokens: 16, equivalents: [] });
 const CATALOG: Catalog = {
   platform_fee_bps: 0,

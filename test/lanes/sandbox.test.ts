@@ -2,33 +2,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from 'gpt-tokenizer';
 import { ManualClock } from '../../src/clock.ts';
-import { DEFAULT_LANE_LIMITS } from '../../src/domain/catalog-loader.ts';
 import type { CatalogLane } from '../../src/domain/catalog.ts';
 import { makeSandboxBatchLane, makeSandboxLane, makeSandboxSyncLane, type SandboxBatchLane, type SandboxOptions } from '../../src/lanes/sandbox/index.ts';
 import { countTextTokens } from '../../src/lanes/sandbox/options.ts';
 import { makeSimulator } from '../../src/lanes/sandbox/simulator.ts';
 import type { LaneRequest, LaneResult, SyncLane } from '../../src/lanes/types.ts';
+import { catalogLane as laneFixture } from '../helpers/catalog.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const MODEL = 'gpt-5.4-mini';
 const EMBEDDING_MODEL = 'text-embedding-3-small';
 
 function catalogLane(overrides: Partial<CatalogLane> = {}): CatalogLane {
-  return {
-    id: 'sandbox-us-batch',
-    provider: 'sandbox',
-    mode: 'batch',
-    region: 'us',
-    models: [MODEL, EMBEDDING_MODEL],
-    discount_bps: 5000,
-    zero_data_retention: false,
-    self_hosted: false,
-    expected_turnaround_seconds: 3600,
-    max_items_per_job: 100,
-    max_bytes_per_job: 1_000_000,
-    limits: DEFAULT_LANE_LIMITS,
-    ...overrides,
-  };
+  return laneFixture({ id: 'sandbox-us-batch', provider: 'sandbox', models: [MODEL, EMBEDDING_MODEL], ...overrides });
 }
 
 const SYNC_LANE = catalogLane({ id: 'sandbox-us-sync', mode: 'sync' });

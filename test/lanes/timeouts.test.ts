@@ -6,6 +6,7 @@ import type { Catalog } from '../../src/domain/catalog.ts';
 import { makeRuntimeLanes } from '../../src/lanes/registry.ts';
 import type { SyncLane } from '../../src/lanes/types.ts';
 import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/index.ts';
+import { catalogLane } from '../helpers/catalog.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const CATALOG: Catalog = {
@@ -13,20 +14,15 @@ const CATALOG: Catalog = {
   providers: [{ id: 'openai', name: 'OpenAI', kind: 'openai', base_url: null }],
   models: [{ id: 'gpt-5.4-mini', provider: 'openai', display_name: 'mini', operations: ['responses'], input_micros_per_million: 1, output_micros_per_million: 1, expected_output_tokens: 1, default_max_output_tokens: 16, equivalents: [] }],
   lanes: [
-    {
+    catalogLane({
       id: 'slow-sync',
       provider: 'openai',
       mode: 'sync',
-      region: 'us',
       models: ['gpt-5.4-mini'],
       discount_bps: 0,
-      zero_data_retention: false,
-      self_hosted: false,
       expected_turnaround_seconds: 60,
-      max_items_per_job: 100,
-      max_bytes_per_job: 1_000_000,
       limits: { concurrency: 4, requests_per_minute: null, tokens_per_minute: null, timeout_seconds: 1 },
-    },
+    }),
   ],
 };
 
