@@ -48,8 +48,7 @@ export const pollWorkUnitTask: Task = {
     if (!batch || !lane || lane.mode !== 'batch') return;
     // Once the batch has ended, a job whose items were rescued is still watched to its end, so
     // that what it answered late is noted on their receipts; any other job is of no more interest.
-    const rescued = await finishedRescuedItems(ctx.db, unitId);
-    if (isTerminalBatch(batch.status) && rescued.length === 0) return;
+    if (isTerminalBatch(batch.status) && (await finishedRescuedItems(ctx.db, unitId)).length === 0) return;
     const state = await lane.poll(unit.provider_job_id);
     if (state.status === 'in_progress') {
       const polls = await countWorkUnitPoll(ctx.db, unitId);

@@ -133,8 +133,9 @@ export async function recordItemResults(db: Executor, batchId: string, unitId: s
     const result = await sql<{ item_index: number }>`
       update batch_items as b set
         status = v.status, lane_id = v.lane_id, assigned_model = v.model, cost_micros = v.cost, output = v.output, usage = v.usage, error = v.error,
-        route_receipt = jsonb_set(v.receipt, '{attempts}', (v.receipt->'attempts') || coalesce(
-          (select jsonb_agg(a) from jsonb_array_elements(b.route_receipt->'attempts') a where a->>'status' = 'superseded'), '[]'::jsonb)),
+        -- Only a rescued item can have gained a superseded attempt meanwhile: keep it.
+        route_receipt = case when b.rescued_from_unit_id is null then v.receipt else jsonb_set(v.receipt, '{attempts}', (v.receipt->'attempts') || coalesce(
+          (select jsonb_agg(a) from jsonb_array_elements(b.route_receipt->'attempts') a where a->>'status' = 'superseded'), '[]'::jsonb)) end,
         result_sequence = nextval('batch_result_sequence'), finished_at = ${at}
       from (values ${sql.join(rows)}) as v(item_index, lane_id, model, status, cost, output, usage, error, receipt)
       where b.batch_id = ${batchId} and b.item_index = v.item_index
