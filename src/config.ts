@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseUsd } from './money.ts';
+import { normalizeAllowedHost } from './webhooks/address-policy.ts';
 
 export type Environment = 'live' | 'test';
 export type ServerRole = 'all' | 'api' | 'worker';
@@ -55,6 +56,19 @@ export interface Config {
    */
   providerEnvironment: ReadonlyMap<string, string>;
   trustProxy: boolean;
+  /**
+   * Key material (32+ characters) encrypting stored secrets such as webhook signing secrets; null
+   * means "read from (or generate into) the data directory". Every process of one instance must share it.
+   */
+  encryptionKey: string | null;
+  /** Webhook hosts allowed although they resolve to private addresses (host names or IP literals, lower case). */
+  webhookAllowedHosts: ReadonlySet<string>;
+  /** A PEM file of extra certificate authorities webhook receivers may present; null: the public roots only. */
+  webhookCaFile: string | null;
+  /** First retry delay of a failed webhook delivery; later ones double, with jitter. */
+  webhookRetryBaseSeconds: number;
+  /** How long a failed webhook delivery keeps being retried. */
+  webhookRetryWindowSeconds: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -117,6 +131,21 @@ const identifier: Parser<string> = (raw) => {
   return raw;
 };
 
+const keyMaterial: Parser<string | null> = (raw) => {
+  if (raw.length < 32) throw new ConfigValueError('must be at least 32 characters (for example 32 random bytes in base64)');
+  return raw;
+};
+
+const hostList: Parser<ReadonlySet<string>> = (raw) => {
+  const hosts = new Set<string>();
+  for (const entry of raw.split(',').map((host) => host.trim()).filter((host) => host !== '')) {
+    const host = normalizeAllowedHost(entry);
+    if (host === null) throw new ConfigValueError(`has ${entry}, which is not a host name or IP address (without a port)`);
+    hosts.add(host);
+  }
+  return hosts;
+};
+
 const adminToken: Parser<string | null> = (raw) => {
   if (raw.length < 24) throw new ConfigValueError('must be at least 24 characters');
   return raw;
@@ -168,6 +197,23 @@ export const SETTINGS = [
     fallback: Math.min(4, availableParallelism()),
   }),
   setting({ key: 'trustProxy', env: 'BATCHROUTER_TRUST_PROXY', doc: 'trust X-Forwarded-For for the client address (behind a load balancer)', parse: boolean, fallback: false }),
+  setting({
+    key: 'encryptionKey',
+    env: 'BATCHROUTER_ENCRYPTION_KEY',
+    doc: 'key (32+ characters) encrypting stored webhook secrets; every process of an instance needs the same one; unset generates one into BATCHROUTER_DATA_DIR/encryption-key',
+    parse: keyMaterial,
+    fallback: null,
+  }),
+  setting({
+    key: 'webhookAllowedHosts',
+    env: 'BATCHROUTER_WEBHOOK_ALLOWED_HOSTS',
+    doc: 'comma-separated webhook hosts exempt from the private-address rule (e.g. an internal receiver); nothing else is',
+    parse: hostList,
+    fallback: new Set<string>(),
+  }),
+  setting({ key: 'webhookCaFile', env: 'BATCHROUTER_WEBHOOK_CA_FILE', doc: 'PEM file of extra certificate authorities trusted for webhook receivers', parse: (raw) => path.resolve(raw), fallback: null }),
+  setting({ key: 'webhookRetryBaseSeconds', env: 'BATCHROUTER_WEBHOOK_RETRY_BASE_SECONDS', doc: 'first retry delay of a failed webhook delivery (later ones double, with jitter, up to 4 hours)', parse: integer(1, 3_600), fallback: 30 }),
+  setting({ key: 'webhookRetryWindowSeconds', env: 'BATCHROUTER_WEBHOOK_RETRY_WINDOW_SECONDS', doc: 'how long a failed webhook delivery keeps being retried', parse: integer(1, 7 * 86_400), fallback: 86_400 }),
 ] as const;
 
 /** `<PROVIDER>_API_KEY` or `<PROVIDER>_BASE_URL`: a catalog provider's credentials or endpoint. */

@@ -122,6 +122,11 @@ export interface BatchesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Timestamp | null;
+  /** A per-batch delivery webhook, overriding the workspace endpoint. */
+  webhook_url: Generated<string | null>;
+  webhook_secret_encrypted: Generated<string | null>;
+  webhook_disabled_at: Generated<Date | null>;
+  progress_event_at: Generated<Date | null>;
 }
 
 export interface WorkUnitsTable {
@@ -162,6 +167,9 @@ export interface BatchItemsTable {
   finished_at: Timestamp | null;
   /** The batch job this item was rescued from, when it was. */
   rescued_from_unit_id: Generated<string | null>;
+  /** The preferred model's sync list price when the batch was submitted: what usage measures savings against (null before migration 0009). */
+  baseline_input_micros_per_million: Generated<number | null>;
+  baseline_output_micros_per_million: Generated<number | null>;
 }
 
 export interface LaneObservationsTable {
@@ -209,6 +217,64 @@ export interface SandboxJobsTable {
   results: ColumnType<LaneResult[], string, string>;
 }
 
+export interface WebhookEndpointsTable {
+  org_id: string;
+  url: string;
+  secret_encrypted: string;
+  secret_hint: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  disabled_at: Timestamp | null;
+  disabled_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type WebhookTarget = 'workspace' | 'batch' | 'test';
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+export type WebhookAttemptOutcome = 'delivered' | 'http_error' | 'refused' | 'failed';
+
+export interface WebhookEventsTable {
+  id: string;
+  org_id: string;
+  batch_id: string | null;
+  type: string;
+  /** The exact JSON body every delivery of the event sends. */
+  payload: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  org_id: string;
+  batch_id: string | null;
+  event_type: string;
+  target: WebhookTarget;
+  url: string;
+  status: WebhookDeliveryStatus;
+  attempt_count: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  redelivery_of: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveryAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  attempted_at: Timestamp;
+  outcome: WebhookAttemptOutcome;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  address: string | null;
+  duration_ms: number | null;
+}
+
 export interface DB {
   orgs: OrgsTable;
   users: UsersTable;
@@ -227,6 +293,10 @@ export interface DB {
   file_items: FileItemsTable;
   sandbox_jobs: SandboxJobsTable;
   lane_observations: LaneObservationsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
 }
 
 /** Anything a query can run on: the database or an open transaction. */

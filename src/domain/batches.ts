@@ -17,7 +17,7 @@ import {
   type BatchRow,
 } from '../db/queries/batches.ts';
 import { cancelOpenUnits, findSubmittedUnits } from '../db/queries/work-units.ts';
-import type { Executor, ItemStatus } from '../db/schema.ts';
+import type { Executor } from '../db/schema.ts';
 import { recordAudit } from './audit.ts';
 import { isTerminalBatch, statusesBefore } from './batch-states.ts';
 import { canonicalHash } from './canonical-json.ts';
@@ -38,9 +38,13 @@ import {
 } from './quotes.ts';
 import type { RoutedItem } from './routing.ts';
 import { reserve, settle } from './settlement.ts';
+import { baselinePriceColumns } from './usage.ts';
+import { batchView } from './batch-view.ts';
+import { emitBatchEvent } from './webhook-events.ts';
+import { checkedWebhookSecret, checkedWebhookUrl, type WebhookSettings } from './webhooks.ts';
 
 /** The background jobs the domain asks for. */
-export type JobName = 'route-batch' | 'run-work-unit' | 'poll-work-unit' | 'finalize-batch' | 'cancel-provider-job';
+export type JobName = 'route-batch' | 'run-work-unit' | 'poll-work-unit' | 'finalize-batch' | 'cancel-provider-job' | 'deliver-webhook';
 
 export interface JobQueue {
   /** Queues a job inside `db`'s transaction: it exists only if that transaction commits. */
@@ -49,18 +53,19 @@ export interface JobQueue {
 
 export interface BatchContext extends RoutingContext {
   jobs: JobQueue;
+  webhooks: WebhookSettings;
 }
 
 export interface SubmitInput {
   manifest: Manifest;
   quoteId?: string;
   metadata?: Record<string, string>;
+  /** The batch's own delivery webhook, instead of the workspace's. */
+  webhook?: { url: string; secret: string };
   idempotencyKey: string;
   /** The whole request body, to tell a retry from a different request under the same key. */
   body: unknown;
 }
-
-const ITEM_STATUSES: readonly ItemStatus[] = ['queued', 'dispatched', 'succeeded', 'failed', 'cancelled', 'expired'];
 
 /** Where an item runs: a lane and model, at the lane's prices per million tokens. */
 export interface RouteSelection {
@@ -105,29 +110,9 @@ function initialReceipt(routed: RoutedItem, routingMode: string): RouteReceipt {
 
 /** A batch as the API shows it. */
 export async function presentBatch(ctx: BatchContext, batch: BatchRow, options: { billingReceipt?: boolean } = {}) {
-  const counts = await countItemsByStatus(ctx.db, batch.id);
-  const estimate = batch.estimate as PlanPresentation;
-  const presented = {
-    id: batch.id,
-    object: 'batch' as const,
-    status: batch.status,
-    sla_tier: batch.sla_tier,
-    routing_mode: batch.routing_mode,
-    privacy_tier: batch.privacy_tier,
-    allowed_regions: batch.allowed_regions,
-    sla_deadline: isoTimestamp(batch.sla_deadline),
-    quote_id: batch.quote_id,
-    metadata: batch.metadata as Record<string, string>,
-    item_count: batch.item_count,
-    counts: Object.fromEntries(ITEM_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<ItemStatus, number>,
-    pricing_estimate: estimate.pricing_estimate,
-    cost: { currency: 'usd' as const, reserved: formatUsd(batch.reserved_micros), charged: formatUsd(batch.captured_micros) },
-    created_at: isoTimestamp(batch.created_at),
-    updated_at: isoTimestamp(batch.updated_at),
-    finished_at: batch.finished_at ? isoTimestamp(batch.finished_at) : null,
-  };
+  const presented = batchView(batch, await countItemsByStatus(ctx.db, batch.id));
   if (!options.billingReceipt) return presented;
-  return { ...presented, billing_receipt: await billingReceipt(ctx, batch, estimate) };
+  return { ...presented, billing_receipt: await billingReceipt(ctx, batch, batch.estimate as PlanPresentation) };
 }
 
 async function billingReceipt(ctx: BatchContext, batch: BatchRow, estimate: PlanPresentation) {
@@ -171,6 +156,10 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
   const requestHash = canonicalHash(input.body, measuring.known);
   const prices = await pricesForSubmit(ctx, principal, input.quoteId, () => manifestHash(input.manifest, measuring.known));
   const plan = await routeOrThrow(ctx, checked, await measuring.measures(), prices);
+  const webhook =
+    input.webhook === undefined
+      ? null
+      : { url: await checkedWebhookUrl(ctx.webhooks, input.webhook.url, 'webhook.url'), secret: checkedWebhookSecret(input.webhook.secret, 'webhook.secret') };
   const feeBps = ctx.catalog.platform_fee_bps;
   const totals = planTotals(plan, feeBps);
   const now = ctx.clock.now();
@@ -212,6 +201,8 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
       estimate: JSON.stringify(presentPlan(checked, plan, feeBps, deadline)),
       fee_bps: feeBps,
       reserved_micros: totals.maxMicros,
+      webhook_url: webhook?.url ?? null,
+      webhook_secret_encrypted: webhook === null ? null : ctx.webhooks.box.seal(webhook.secret),
       created_at: now,
       updated_at: now,
     });
@@ -231,6 +222,7 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
         input_tokens: routed.inputTokens,
         max_cost_micros: routed.choice.maxCostMicros,
         route_receipt: JSON.stringify(initialReceipt(routed, checked.routingMode)),
+        ...baselinePriceColumns(prices, routed.item.models[0]),
       })),
     );
     if (totals.maxMicros > 0) await reserve(trx, principal.orgId, batchId, totals.maxMicros, principal.keyId, now);
@@ -245,6 +237,7 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
     });
     await ctx.invalidation.publish(trx, { kind: 'org', id: principal.orgId });
     await ctx.jobs.send(trx, 'route-batch', { batch_id: batchId }, { singletonKey: batchId });
+    await emitBatchEvent(ctx, trx, batchId, 'batch.submitted', now, { queued: plan.items.length });
     const stored = await findBatch(trx, principal.orgId, batchId);
     if (!stored) throw new Error('a batch vanished inside the transaction that stored it');
     return { batch: stored, replayed: false };
@@ -295,6 +288,7 @@ export async function endBatch(ctx: BatchContext, trx: Executor, batchId: string
   await cancelOpenUnits(trx, batchId, at);
   await transitionBatch(trx, batchId, statusesBefore(status), status, at);
   await settle(trx, batch, at);
+  await emitBatchEvent(ctx, trx, batchId, status === 'cancelled' ? 'batch.cancelled' : 'batch.expired', at);
   await ctx.invalidation.publish(trx, { kind: 'org', id: batch.org_id });
   return batch.org_id;
 }

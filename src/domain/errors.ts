@@ -134,6 +134,27 @@ export const ERROR_CODES = {
     meaning: 'The artifact link is expired or its signature does not match.',
     fix: 'Ask for a fresh link with GET /v1/batches/{id}/artifact-url.',
   },
+  webhook_url_refused: {
+    status: 400,
+    meaning:
+      'The webhook URL cannot be used: it is not https, has a user name or password, names an internal or metadata host, or resolves to a private, loopback, link-local, shared (CGNAT), unique-local, multicast or reserved address. Deliveries check again every time they connect.',
+    fix: 'Use a public https:// URL whose name resolves only to public addresses. An operator can exempt a named host with BATCHROUTER_WEBHOOK_ALLOWED_HOSTS.',
+  },
+  webhook_not_found: {
+    status: 404,
+    meaning: 'This workspace has no delivery webhook saved.',
+    fix: 'Save one with PUT /v1/auth/account/delivery-webhook (url, and optionally your own secret).',
+  },
+  webhook_delivery_not_found: {
+    status: 404,
+    meaning: "No webhook delivery with that id exists in your org (another org's deliveries are never visible).",
+    fix: 'List deliveries with GET /v1/webhooks/deliveries and use one of their ids.',
+  },
+  webhook_disabled: {
+    status: 409,
+    meaning: 'The endpoint this delivery goes to is disabled (its receiver answered 410 Gone) or was removed.',
+    fix: 'Save the endpoint again with PUT /v1/auth/account/delivery-webhook, which enables it, then redeliver.',
+  },
   api_key_not_found: {
     status: 404,
     meaning: "No key with that id exists in your org (another org's keys are never visible).",

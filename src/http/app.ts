@@ -21,7 +21,10 @@ import { registerCatalogRoutes } from './routes/catalog.ts';
 import { registerFileRoutes } from './routes/files.ts';
 import { registerDocsRoutes } from './routes/docs.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
+import { registerDeliveryWebhookRoutes } from './routes/auth-account-delivery-webhook.ts';
+import { registerWebhookDeliveryRoutes } from './routes/webhooks-deliveries.ts';
 import { registerOperatorRoutes } from './routes/operator.ts';
+import { registerUsageRoutes } from './routes/usage.ts';
 import { ErrorBody } from './schemas.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -84,6 +87,9 @@ export async function makeApp(deps: AppDependencies): Promise<App> {
   registerBatchRoutes(app, ctx, config.batchBodyLimitBytes);
   registerBatchResultRoutes(app, ctx, deps.signingSecret, config.publicUrl);
   registerFileRoutes(app, ctx, config.fileLimitBytes);
+  registerUsageRoutes(app, ctx);
   registerOperatorRoutes(app, ctx);
+  registerDeliveryWebhookRoutes(app, ctx);
+  registerWebhookDeliveryRoutes(app, ctx);
   return app;
 }

@@ -34,6 +34,15 @@ export const SubmitBody = Type.Object(
     ...manifestFields,
     quote_id: Type.Optional(Id('A quote of this exact manifest, to run at its locked prices')),
     metadata: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), { maxProperties: 32 })),
+    webhook: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ minLength: 1, maxLength: 2048, description: "This batch's events go here instead of the workspace endpoint: a public https:// URL" }),
+          secret: Type.String({ minLength: 16, maxLength: 256, description: 'Signs the deliveries (16–256 printable characters; a whsec_ secret for Standard Webhooks libraries)' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

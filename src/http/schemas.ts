@@ -1,5 +1,6 @@
 /** Schemas shared by every route: the error body, and small reusable pieces. */
 import { Type } from 'typebox';
+import { ApiError } from '../domain/errors.ts';
 
 export const ErrorBody = Type.Object(
   {
@@ -33,3 +34,26 @@ export const Id = (description: string) => Type.String({ minLength: 1, maxLength
 
 /** The path parameters of every /v1/batches/{id} route. */
 export const BatchParams = Type.Object({ id: Id('The batch id (bat_…)') });
+
+/** Where a newest-first page ends: the last row's creation time and id. */
+export interface PageCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** The opaque `next_cursor` of a page. */
+export function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
+}
+
+/** A cursor this API gave out, or a 400. */
+export function decodeCursor(text: string): PageCursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
+    const date = new Date(String(createdAt));
+    if (typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id) && !Number.isNaN(date.getTime())) return { createdAt: date, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new ApiError('invalid_request', 'The cursor is not one this API gave out.', { details: [{ path: 'query.cursor', message: 'use next_cursor from the previous page' }] });
+}

@@ -1,8 +1,9 @@
-/** Ends a batch whose items have all finished: completed (or failed when none succeeded), settled. */
+/** Ends a batch whose items have all finished: completed (or failed when none succeeded), settled, announced. */
 import { countItemsByStatus, countOpenItems } from '../db/queries/batch-items.ts';
 import { lockBatch, transitionBatch } from '../db/queries/batches.ts';
 import { isTerminalBatch, statusesBefore } from '../domain/batch-states.ts';
 import { settle } from '../domain/settlement.ts';
+import { emitBatchEvent } from '../domain/webhook-events.ts';
 import { field, type Task } from './tasks.ts';
 
 export const finalizeBatchTask: Task = {
@@ -15,9 +16,11 @@ export const finalizeBatchTask: Task = {
       const batch = await lockBatch(trx, batchId);
       if (!batch || isTerminalBatch(batch.status) || (await countOpenItems(trx, batchId)) > 0) return null;
       await transitionBatch(trx, batchId, statusesBefore('completing'), 'completing', now);
-      const succeeded = (await countItemsByStatus(trx, batchId)).succeeded ?? 0;
-      await transitionBatch(trx, batchId, ['completing'], succeeded > 0 ? 'completed' : 'failed', now);
+      const counts = await countItemsByStatus(trx, batchId);
+      const outcome = (counts.succeeded ?? 0) > 0 ? 'completed' : 'failed';
+      await transitionBatch(trx, batchId, ['completing'], outcome, now);
       await settle(trx, batch, now);
+      await emitBatchEvent(ctx, trx, batchId, outcome === 'completed' ? 'batch.completed' : 'batch.failed', now, counts);
       await ctx.invalidation.publish(trx, { kind: 'org', id: batch.org_id });
       return batch.org_id;
     });

@@ -10,6 +10,7 @@ import { findWorkUnit, finishWorkUnit } from '../db/queries/work-units.ts';
 import { isoTimestamp } from '../clock.ts';
 import type { MillionTokenPrices, RouteReceipt, RouteSelection } from '../domain/batches.ts';
 import type { Operation } from '../domain/catalog.ts';
+import { emitProgressEvent } from '../domain/webhook-events.ts';
 import { tokenCost } from '../domain/pricing.ts';
 import { requestedMaxOutput } from '../domain/tokens.ts';
 import type { LaneError, LaneRequest, LaneResult } from '../lanes/types.ts';
@@ -102,6 +103,7 @@ export async function applyResults(ctx: WorkerContext, batch: BatchRow, unitId: 
     // A rescued item's other lane answered first: this answer is not delivered, only noted.
     const late = finished.filter((result) => !recorded.has(result.index) && result.status === 'succeeded');
     await appendLateAttempts(trx, batch.id, late.map((result) => ({ index: result.index, attempt: supersededAttempt(result.routeReceipt) })));
+    if (recorded.size > 0) await emitProgressEvent(ctx, trx, batch.id, now);
   });
 }
 

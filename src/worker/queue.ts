@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { JobQueue } from '../domain/batches.ts';
 import { cancelProviderJobTask } from './cancel-provider-job.ts';
+import { deliverWebhookTask } from './deliver-webhook.ts';
 import { expireBatchesTask } from './expire-batches.ts';
 import { finalizeBatchTask } from './finalize-batch.ts';
 import { pollWorkUnitTask } from './poll-work-unit.ts';
@@ -28,6 +29,7 @@ const TASKS: readonly Task[] = [
   expireBatchesTask,
   rescueLateItemsTask,
   pruneExpiredRowsTask,
+  deliverWebhookTask,
 ];
 
 /** Silence after which a running job counts as abandoned by a dead worker (pg-boss's minimum). */

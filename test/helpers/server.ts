@@ -13,6 +13,7 @@ import { ManualClock, type Clock } from '../../src/clock.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { DatabaseTarget } from '../../src/db/database.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import type { HostResolver } from '../../src/webhooks/resolver.ts';
 
 export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? null;
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -56,7 +57,7 @@ export async function dropSchemas(url: string, schema: string): Promise<void> {
   }
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}, options: { clock?: Clock; logger?: Logger } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Config> = {}, options: { clock?: Clock; logger?: Logger; resolveHost?: HostResolver } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'br-test-'));
   const config: Config = {
     ...loadConfig({}),
@@ -80,7 +81,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     config.databaseUrl !== null
       ? { kind: 'postgres', url: config.databaseUrl, schema: config.databaseSchema }
       : { kind: 'pglite', directory: null, schema: config.databaseSchema };
-  const server = await startServer(config, { clock, databaseTarget, ...(options.logger ? { logger: options.logger } : {}) });
+  const server = await startServer(config, { clock, databaseTarget, ...(options.logger ? { logger: options.logger } : {}), ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}) });
   const request = async <T,>(method: string, route: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.key !== undefined) headers['authorization'] = `Bearer ${opts.key}`;

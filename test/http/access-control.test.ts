@@ -11,12 +11,23 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.stop());
 
-/** Every scope-protected endpoint, with a call that succeeds (or 404s on a made-up id) once authorised. */
-const ENDPOINTS: { scope: Scope; method: string; route: string; body?: unknown }[] = [
+/**
+ * Every scope-protected account, webhook and usage endpoint, with a call that succeeds (or 404s
+ * with `notFound` on a made-up id or a missing endpoint) once authorised.
+ */
+const ENDPOINTS: { scope: Scope; method: string; route: string; body?: unknown; notFound?: string }[] = [
   { scope: 'account:read', method: 'GET', route: '/v1/auth/account' },
   { scope: 'account:read', method: 'GET', route: '/v1/auth/account/api-keys' },
   { scope: 'keys:write', method: 'POST', route: '/v1/auth/account/api-keys', body: { name: 'made-by-matrix' } },
-  { scope: 'keys:write', method: 'POST', route: '/v1/auth/account/api-keys/key_doesnotexist000000000/revoke' },
+  { scope: 'keys:write', method: 'POST', route: '/v1/auth/account/api-keys/key_doesnotexist000000000/revoke', notFound: 'api_key_not_found' },
+  { scope: 'webhooks:read', method: 'GET', route: '/v1/auth/account/delivery-webhook', notFound: 'webhook_not_found' },
+  { scope: 'webhooks:read', method: 'GET', route: '/v1/webhooks/deliveries' },
+  { scope: 'webhooks:read', method: 'GET', route: '/v1/webhooks/deliveries/whdel_doesnotexist0000000', notFound: 'webhook_delivery_not_found' },
+  { scope: 'webhooks:write', method: 'POST', route: '/v1/auth/account/delivery-webhook/rotate-secret', notFound: 'webhook_not_found' },
+  { scope: 'webhooks:write', method: 'POST', route: '/v1/auth/account/delivery-webhook/test', notFound: 'webhook_not_found' },
+  { scope: 'webhooks:write', method: 'DELETE', route: '/v1/auth/account/delivery-webhook', notFound: 'webhook_not_found' },
+  { scope: 'webhooks:write', method: 'POST', route: '/v1/webhooks/deliveries/whdel_doesnotexist0000000/redeliver', notFound: 'webhook_delivery_not_found' },
+  { scope: 'usage:read', method: 'GET', route: '/v1/usage' },
 ];
 
 describe('the scope × role matrix', () => {
@@ -28,7 +39,7 @@ describe('the scope × role matrix', () => {
           const response = await server.request(endpoint.method, endpoint.route, { key: key.key, body: endpoint.body });
           if (endpoint.scope === held) {
             expect([200, 201, 404], `${endpoint.method} ${endpoint.route}`).toContain(response.status);
-            if (response.status === 404) expect(errorCode(response)).toBe('api_key_not_found');
+            if (response.status === 404) expect(errorCode(response), `${endpoint.method} ${endpoint.route}`).toBe(endpoint.notFound);
           } else {
             expect(response.status, `${endpoint.method} ${endpoint.route}`).toBe(403);
             const expected = ROLE_SCOPES[role].includes(endpoint.scope) ? 'insufficient_scope' : 'role_not_allowed';

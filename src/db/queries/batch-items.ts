@@ -17,7 +17,7 @@ export async function insertItems(db: Executor, items: Insertable<BatchItemsTabl
   }
 }
 
-export async function countItemsByStatus(db: Kysely<DB>, batchId: string): Promise<Partial<Record<ItemStatus, number>>> {
+export async function countItemsByStatus(db: Executor, batchId: string): Promise<Partial<Record<ItemStatus, number>>> {
   const rows = await db
     .selectFrom('batch_items')
     .select(['status', sql<number>`count(*)::int`.as('count')])

@@ -1,7 +1,7 @@
 /** /v1/batches: submit (with Idempotency-Key), list, read, cancel. */
 import { Type } from 'typebox';
-import { BatchParams } from '../schemas.ts';
-import { cancelBatch, getBatch, listOrgBatches, presentBatch, submitBatch, type BatchContext, type BatchCursor } from '../../domain/batches.ts';
+import { BatchParams, decodeCursor, encodeCursor } from '../schemas.ts';
+import { cancelBatch, getBatch, listOrgBatches, presentBatch, submitBatch, type BatchContext } from '../../domain/batches.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { resolveManifest, type ManifestRequest } from '../../domain/files.ts';
 import type { App } from '../app.ts';
@@ -9,21 +9,6 @@ import { originOf, principalOf } from '../authentication.ts';
 import { SubmitBody } from '../manifest-schema.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
-
-function encodeCursor(cursor: BatchCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
-}
-
-function decodeCursor(text: string): BatchCursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
-    const date = new Date(String(createdAt));
-    if (typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id) && !Number.isNaN(date.getTime())) return { createdAt: date, id };
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiError('invalid_request', 'The cursor is not one this API gave out.', { details: [{ path: 'query.cursor', message: 'use next_cursor from the previous page' }] });
-}
 
 export function registerBatchRoutes(app: App, ctx: BatchContext, bodyLimit: number): void {
   app.post(
@@ -48,13 +33,20 @@ export function registerBatchRoutes(app: App, ctx: BatchContext, bodyLimit: numb
           details: [{ path: 'headers.idempotency-key', message: key === undefined ? 'is required' : 'must be 8 to 128 printable ASCII characters' }],
         });
       }
-      const { quote_id: quoteId, metadata, ...manifestRequest } = request.body;
+      const { quote_id: quoteId, metadata, webhook, ...manifestRequest } = request.body;
       const principal = principalOf(request);
       const manifest = await resolveManifest(ctx, principal, manifestRequest as ManifestRequest);
       const { batch, replayed } = await submitBatch(
         ctx,
         principal,
-        { manifest, idempotencyKey: key, body: request.body, ...(quoteId !== undefined ? { quoteId } : {}), ...(metadata !== undefined ? { metadata } : {}) },
+        {
+          manifest,
+          idempotencyKey: key,
+          body: request.body,
+          ...(quoteId !== undefined ? { quoteId } : {}),
+          ...(metadata !== undefined ? { metadata } : {}),
+          ...(webhook !== undefined ? { webhook } : {}),
+        },
         originOf(request),
       );
       if (replayed) reply.header('idempotent-replayed', 'true');
