@@ -109,5 +109,5 @@ export async function routeManifest(ctx: RoutingContext, manifest: Manifest): Pr
 export async function registerPrincipal(ctx: RoutingContext): Promise<Principal> {
   const policy = { enabled: true, perAddressPerHour: 1_000, starterCreditsMicros: 0 };
   const registered = await registerAgent(ctx, policy, {}, { ip: null, userAgent: null });
-  return { orgId: registered.org_id, keyId: registered.api_key_id, role: 'owner', scopes: SCOPES, expiresAt: null };
+  return { orgId: registered.org_id, actor: { type: 'api_key', id: registered.api_key_id }, role: 'owner', scopes: SCOPES, expiresAt: null };
 }

@@ -75,7 +75,7 @@ export async function authenticate(ctx: DomainContext, authorization: string | u
     await touchKey(ctx.db, key.id, now, LAST_USED_GRANULARITY_MS);
     key.last_used_at = now;
   }
-  return { orgId: key.org_id, keyId: key.id, role: key.role, scopes: key.scopes, expiresAt: key.expires_at };
+  return { orgId: key.org_id, actor: { type: 'api_key', id: key.id }, role: key.role, scopes: key.scopes, expiresAt: key.expires_at };
 }
 
 export interface IssuedKey {
@@ -89,7 +89,7 @@ export interface IssuedKey {
 export async function issueKey(
   trx: Executor,
   environment: Environment,
-  key: { orgId: string; name: string | null; role: Role; scopes: string[]; createdByKeyId: string | null; expiresAt: Date | null; at: Date },
+  key: { orgId: string; name: string | null; role: Role; scopes: string[]; createdByKeyId: string | null; createdByUserId?: string | null; expiresAt: Date | null; at: Date },
 ): Promise<IssuedKey> {
   const secret = generateSecret(environment);
   const { prefix, display } = describeSecret(secret);
@@ -105,7 +105,7 @@ export async function issueKey(
     prefix,
     display,
     created_by_key_id: key.createdByKeyId,
-    created_by_user_id: null,
+    created_by_user_id: key.createdByUserId ?? null,
     created_at: key.at,
     expires_at: key.expiresAt,
   });
@@ -200,13 +200,14 @@ export async function createKey(
       name,
       role,
       scopes,
-      createdByKeyId: principal.keyId,
+      createdByKeyId: principal.actor.type === 'api_key' ? principal.actor.id : null,
+      createdByUserId: principal.actor.type === 'user' ? principal.actor.id : null,
       expiresAt: requestedExpiry,
       at: now,
     });
     await recordAudit(trx, {
       orgId: principal.orgId,
-      actor: { type: 'api_key', id: principal.keyId },
+      actor: principal.actor,
       action: 'api_key.created',
       target: { type: 'api_key', id: issued.id },
       origin,
@@ -276,7 +277,7 @@ export async function revokeKey(ctx: DomainContext, principal: Principal, keyId:
     await ctx.invalidation.publish(trx, { kind: 'api_key', id: keyId });
     await recordAudit(trx, {
       orgId: principal.orgId,
-      actor: { type: 'api_key', id: principal.keyId },
+      actor: principal.actor,
       action: 'api_key.revoked',
       target: { type: 'api_key', id: keyId },
       origin,

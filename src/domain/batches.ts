@@ -225,10 +225,10 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
         ...baselinePriceColumns(prices, routed.item.models[0]),
       })),
     );
-    if (totals.maxMicros > 0) await reserve(trx, principal.orgId, batchId, totals.maxMicros, principal.keyId, now);
+    if (totals.maxMicros > 0) await reserve(trx, principal.orgId, batchId, totals.maxMicros, principal.actor.id, now);
     await recordAudit(trx, {
       orgId: principal.orgId,
-      actor: { type: 'api_key', id: principal.keyId },
+      actor: principal.actor,
       action: 'batch.submitted',
       target: { type: 'batch', id: batchId },
       origin,
@@ -302,7 +302,7 @@ export async function cancelBatch(ctx: BatchContext, principal: Principal, batch
     if (done) {
       await recordAudit(trx, {
         orgId: principal.orgId,
-        actor: { type: 'api_key', id: principal.keyId },
+        actor: principal.actor,
         action: 'batch.cancelled',
         target: { type: 'batch', id: batchId },
         origin,

@@ -21,10 +21,13 @@ export interface RequestOrigin {
   userAgent: string | null;
 }
 
-/** An authenticated API key, as every authorised action sees it. */
+/** Who acts: an API key, or a person signed in to the dashboard (through one browser session). */
+export type Actor = { type: 'api_key'; id: string } | { type: 'user'; id: string; sessionId: string };
+
+/** An authenticated caller (an API key, or a dashboard session), as every authorised action sees it. */
 export interface Principal {
   orgId: string;
-  keyId: string;
+  actor: Actor;
   role: Role;
   scopes: readonly string[];
   expiresAt: Date | null;

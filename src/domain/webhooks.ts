@@ -27,7 +27,7 @@ export async function auditWebhook(
 ): Promise<void> {
   await recordAudit(db, {
     orgId: change.principal.orgId,
-    actor: { type: 'api_key', id: change.principal.keyId },
+    actor: change.principal.actor,
     action: change.action,
     target: change.target ?? { type: 'webhook', id: change.principal.orgId },
     origin: change.origin,
