@@ -42,6 +42,7 @@ import { baselinePriceColumns } from './usage.ts';
 import { batchView } from './batch-view.ts';
 import { emitBatchEvent } from './webhook-events.ts';
 import { checkedWebhookSecret, checkedWebhookUrl, type WebhookSettings } from './webhooks.ts';
+import type { PageCursor } from '../db/queries/pages.ts';
 
 /** The background jobs the domain asks for. */
 export type JobName = 'route-batch' | 'run-work-unit' | 'poll-work-unit' | 'finalize-batch' | 'cancel-provider-job' | 'deliver-webhook';
@@ -254,13 +255,8 @@ export async function getBatch(ctx: BatchContext, principal: Principal, batchId:
   return batch;
 }
 
-export interface BatchCursor {
-  createdAt: Date;
-  id: string;
-}
-
 /** One page of the org's batches, newest first, and the cursor of the next page. */
-export async function listOrgBatches(ctx: BatchContext, principal: Principal, limit: number, after: BatchCursor | null) {
+export async function listOrgBatches(ctx: BatchContext, principal: Principal, limit: number, after: PageCursor | null) {
   const rows = await listBatches(ctx.db, principal.orgId, limit + 1, after);
   const page = rows.slice(0, limit);
   const last = page.at(-1);

@@ -11,6 +11,7 @@ import { ApiError } from './errors.ts';
 import { attemptDelivery } from './webhook-delivery.ts';
 import { queueEvent, TEST_EVENT_TYPE } from './webhook-events.ts';
 import { auditWebhook, type WebhookContext } from './webhooks.ts';
+import type { PageCursor } from '../db/queries/pages.ts';
 
 type AttemptRow = Awaited<ReturnType<typeof listAttempts>>[number];
 
@@ -60,13 +61,8 @@ async function presentAll(ctx: WebhookContext, deliveries: readonly DeliveryRow[
   );
 }
 
-export interface DeliveryCursor {
-  createdAt: Date;
-  id: string;
-}
-
 /** One page of the org's deliveries, newest first, and the cursor of the next page. */
-export async function listOrgDeliveries(ctx: WebhookContext, principal: Principal, filter: DeliveryFilter, limit: number, after: DeliveryCursor | null) {
+export async function listOrgDeliveries(ctx: WebhookContext, principal: Principal, filter: DeliveryFilter, limit: number, after: PageCursor | null) {
   const rows = await listDeliveries(ctx.db, principal.orgId, filter, limit + 1, after);
   const page = rows.slice(0, limit);
   const last = page.at(-1);

@@ -21,6 +21,8 @@ import { registerCatalogRoutes } from './routes/catalog.ts';
 import { registerFileRoutes } from './routes/files.ts';
 import { registerDocsRoutes } from './routes/docs.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
+import { registerActivityRoute } from './routes/auth-account-activity.ts';
+import { registerBillingRoutes } from './routes/billing.ts';
 import { registerDeliveryWebhookRoutes } from './routes/auth-account-delivery-webhook.ts';
 import { registerWebhookDeliveryRoutes } from './routes/webhooks-deliveries.ts';
 import { registerOperatorRoutes } from './routes/operator.ts';
@@ -90,6 +92,8 @@ export async function makeApp(deps: AppDependencies): Promise<App> {
   registerUsageRoutes(app, ctx);
   registerOperatorRoutes(app, ctx);
   registerDeliveryWebhookRoutes(app, ctx);
+  registerBillingRoutes(app, ctx);
+  registerActivityRoute(app, ctx);
   registerWebhookDeliveryRoutes(app, ctx);
   return app;
 }

@@ -1,5 +1,6 @@
 /** Schemas shared by every route: the error body, and small reusable pieces. */
 import { Type } from 'typebox';
+import type { PageCursor } from '../db/queries/pages.ts';
 import { ApiError } from '../domain/errors.ts';
 
 export const ErrorBody = Type.Object(
@@ -34,12 +35,6 @@ export const Id = (description: string) => Type.String({ minLength: 1, maxLength
 
 /** The path parameters of every /v1/batches/{id} route. */
 export const BatchParams = Type.Object({ id: Id('The batch id (bat_…)') });
-
-/** Where a newest-first page ends: the last row's creation time and id. */
-export interface PageCursor {
-  createdAt: Date;
-  id: string;
-}
 
 /** The opaque `next_cursor` of a page. */
 export function encodeCursor(cursor: PageCursor): string {

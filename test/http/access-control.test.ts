@@ -28,6 +28,10 @@ const ENDPOINTS: { scope: Scope; method: string; route: string; body?: unknown; 
   { scope: 'webhooks:write', method: 'DELETE', route: '/v1/auth/account/delivery-webhook', notFound: 'webhook_not_found' },
   { scope: 'webhooks:write', method: 'POST', route: '/v1/webhooks/deliveries/whdel_doesnotexist0000000/redeliver', notFound: 'webhook_delivery_not_found' },
   { scope: 'usage:read', method: 'GET', route: '/v1/usage' },
+  { scope: 'account:read', method: 'GET', route: '/v1/billing' },
+  { scope: 'account:read', method: 'GET', route: '/v1/billing/ledger' },
+  { scope: 'account:read', method: 'GET', route: '/v1/billing/reservations' },
+  { scope: 'account:read', method: 'GET', route: '/v1/auth/account/activity?mine=true' },
 ];
 
 describe('the scope × role matrix', () => {

@@ -2,6 +2,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { BatchesTable, BatchStatus, DB, Executor } from '../schema.ts';
+import { olderThan, type PageCursor } from './pages.ts';
 
 export async function insertBatch(db: Executor, batch: Insertable<BatchesTable>): Promise<void> {
   await db.insertInto('batches').values(batch).execute();
@@ -23,13 +24,9 @@ export async function findBatchByIdempotencyKey(db: Executor, orgId: string, key
 export type BatchRow = NonNullable<Awaited<ReturnType<typeof findBatchById>>>;
 
 /** A page of an org's batches, newest first, after the cursor (created_at, id) when given. */
-export async function listBatches(db: Kysely<DB>, orgId: string, limit: number, after: { createdAt: Date; id: string } | null) {
+export async function listBatches(db: Kysely<DB>, orgId: string, limit: number, after: PageCursor | null) {
   let query = db.selectFrom('batches').selectAll().where('org_id', '=', orgId);
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
-    );
-  }
+  if (after) query = query.where(olderThan(after));
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
@@ -65,4 +62,16 @@ export async function findOverdueBatchIds(db: Kysely<DB>, now: Date): Promise<st
     .where(sql<boolean>`status not in ('completed', 'failed', 'cancelled', 'expired')`)
     .execute();
   return rows.map((row) => row.id);
+}
+
+/** The org's batches still holding a reservation, newest first. */
+export async function listReservingBatches(db: Kysely<DB>, orgId: string) {
+  return db
+    .selectFrom('batches')
+    .select(['id', 'status', 'reserved_micros', 'created_at'])
+    .where('org_id', '=', orgId)
+    .where('reserved_micros', '>', 0)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
 }

@@ -1,6 +1,7 @@
 /** SQL for delivery webhooks: endpoints, events, deliveries and their attempts. */
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { DB, Executor, WebhookDeliveriesTable, WebhookDeliveryAttemptsTable, WebhookDeliveryStatus, WebhookEndpointsTable, WebhookEventsTable } from '../schema.ts';
+import { olderThan, type PageCursor } from './pages.ts';
 
 export async function findEndpoint(db: Executor, orgId: string) {
   return db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).executeTakeFirst();
@@ -81,14 +82,12 @@ export interface DeliveryFilter {
 }
 
 /** A page of an org's deliveries, newest first, after the cursor (created_at, id) when given. */
-export async function listDeliveries(db: Kysely<DB>, orgId: string, filter: DeliveryFilter, limit: number, after: { createdAt: Date; id: string } | null) {
+export async function listDeliveries(db: Kysely<DB>, orgId: string, filter: DeliveryFilter, limit: number, after: PageCursor | null) {
   let query = db.selectFrom('webhook_deliveries').selectAll().where('org_id', '=', orgId);
   if (filter.batchId !== undefined) query = query.where('batch_id', '=', filter.batchId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.eventType !== undefined) query = query.where('event_type', '=', filter.eventType);
-  if (after) {
-    query = query.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
-  }
+  if (after) query = query.where(olderThan(after));
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
