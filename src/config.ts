@@ -69,6 +69,19 @@ export interface Config {
   webhookRetryBaseSeconds: number;
   /** How long a failed webhook delivery keeps being retried. */
   webhookRetryWindowSeconds: number;
+  /** smtp:// or smtps:// URL (with user:pass) of the mail server; null writes mail to `<dataDir>/outbox`. */
+  smtpUrl: string | null;
+  /** The From address of every email. */
+  mailFrom: string;
+  /** A dashboard session ends after this long without a request. */
+  sessionIdleHours: number;
+  /** A dashboard session ends this long after sign-in, however active. */
+  sessionMaxDays: number;
+  /** Failed sign-ins per account, and per client address, allowed in 15 minutes (429 beyond). */
+  signinFailuresPerAccount: number;
+  signinFailuresPerAddress: number;
+  /** Dashboard sign-ups per client address per hour. */
+  signupPerHour: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -146,6 +159,25 @@ const hostList: Parser<ReadonlySet<string>> = (raw) => {
   return hosts;
 };
 
+const smtpUrl: Parser<string | null> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigValueError('must be a URL such as smtp://user:password@mail.example.com:587');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigValueError('must start with smtp:// or smtps://');
+  if (url.hostname === '') throw new ConfigValueError('must name the mail server host');
+  return raw;
+};
+
+const mailbox: Parser<string> = (raw) => {
+  if (!/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(raw.trim())) {
+    throw new ConfigValueError('must be an address such as batchrouter@example.com or "BatchRouter <batchrouter@example.com>"');
+  }
+  return raw.trim();
+};
+
 const adminToken: Parser<string | null> = (raw) => {
   if (raw.length < 24) throw new ConfigValueError('must be at least 24 characters');
   return raw;
@@ -214,6 +246,19 @@ export const SETTINGS = [
   setting({ key: 'webhookCaFile', env: 'BATCHROUTER_WEBHOOK_CA_FILE', doc: 'PEM file of extra certificate authorities trusted for webhook receivers', parse: (raw) => path.resolve(raw), fallback: null }),
   setting({ key: 'webhookRetryBaseSeconds', env: 'BATCHROUTER_WEBHOOK_RETRY_BASE_SECONDS', doc: 'first retry delay of a failed webhook delivery (later ones double, with jitter, up to 4 hours)', parse: integer(1, 3_600), fallback: 30 }),
   setting({ key: 'webhookRetryWindowSeconds', env: 'BATCHROUTER_WEBHOOK_RETRY_WINDOW_SECONDS', doc: 'how long a failed webhook delivery keeps being retried', parse: integer(1, 7 * 86_400), fallback: 86_400 }),
+  setting({
+    key: 'smtpUrl',
+    env: 'BATCHROUTER_SMTP_URL',
+    doc: 'smtp://user:password@host:port (smtps:// for TLS from the start) of the mail server; unset writes every email to BATCHROUTER_DATA_DIR/outbox and logs its link',
+    parse: smtpUrl,
+    fallback: null,
+  }),
+  setting({ key: 'mailFrom', env: 'BATCHROUTER_MAIL_FROM', doc: 'From address of every email', parse: mailbox, fallback: 'BatchRouter <batchrouter@localhost>' }),
+  setting({ key: 'sessionIdleHours', env: 'BATCHROUTER_SESSION_IDLE_HOURS', doc: 'a dashboard session ends after this many hours without a request', parse: integer(1, 8_760), fallback: 24 }),
+  setting({ key: 'sessionMaxDays', env: 'BATCHROUTER_SESSION_MAX_DAYS', doc: 'a dashboard session ends this many days after sign-in, however active', parse: integer(1, 365), fallback: 30 }),
+  setting({ key: 'signinFailuresPerAccount', env: 'BATCHROUTER_SIGNIN_FAILURES_PER_ACCOUNT', doc: 'failed sign-ins (and wrong current passwords) per account in 15 minutes before 429', parse: integer(1, 1_000_000), fallback: 10 }),
+  setting({ key: 'signinFailuresPerAddress', env: 'BATCHROUTER_SIGNIN_FAILURES_PER_ADDRESS', doc: 'failed sign-ins per client address in 15 minutes before 429', parse: integer(1, 1_000_000), fallback: 50 }),
+  setting({ key: 'signupPerHour', env: 'BATCHROUTER_SIGNUP_PER_HOUR', doc: 'dashboard sign-ups per client address per hour', parse: integer(1, 1_000_000), fallback: 20 }),
 ] as const;
 
 /** `<PROVIDER>_API_KEY` or `<PROVIDER>_BASE_URL`: a catalog provider's credentials or endpoint. */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-export type IdPrefix = 'org' | 'usr' | 'key' | 'req' | 'led' | 'aud' | 'evt' | 'bat' | 'qlock' | 'file' | 'lsn' | 'wu' | 'whdel';
+export type IdPrefix = 'org' | 'usr' | 'key' | 'req' | 'led' | 'aud' | 'evt' | 'bat' | 'qlock' | 'file' | 'lsn' | 'wu' | 'whdel' | 'ses' | 'inv';
 
 /** Encodes bytes as base62 of a fixed width, so equal-length input gives equal-length output. */
 export function base62(bytes: Uint8Array, width: number): string {

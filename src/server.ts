@@ -27,6 +27,9 @@ import { startTokenizerPool } from './tokenizer/pool.ts';
 import { makeSecretBox } from './domain/secret-box.ts';
 import type { WebhookSettings } from './domain/webhooks.ts';
 import { systemResolver, type HostResolver } from './webhooks/resolver.ts';
+import { loadInstanceSecret } from './db/queries/instance-secrets.ts';
+import { makeBackgroundTasks } from './domain/background.ts';
+import { makeMailer } from './mail/mailer.ts';
 
 /** A receiver has this long to connect and answer a delivery. */
 const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -101,10 +104,17 @@ async function webhookSettingsOf(config: Config, resolver: HostResolver): Promis
   };
 }
 
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 export function makeLogger(config: Config): Logger {
   return pino({
     level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.api_key', '*.secret', '*.password'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.api_key', '*.secret', '*.password', '*.current_password', '*.new_password', '*.token', '*.csrf_token'],
+      censor: '[redacted]',
+    },
   });
 }
 
@@ -169,7 +179,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return { url: '', app: null, database, config, ctx, stop };
     }
     const signingSecret = await loadSigningSecret(database.db, clock.now());
-    const app = await makeApp({ ctx, config, signingSecret, adminToken: await resolveAdminToken(config), logger });
+    const csrfKey = await loadInstanceSecret(database.db, 'session-csrf', clock.now());
+    const mailer = makeMailer(config, logger);
+    const background = makeBackgroundTasks(logger);
+    // Stopped after the HTTP server (which stops starting work) and before the database closes.
+    cleanups.push(async () => {
+      await background.drain();
+      await mailer.close();
+    });
+    if (config.publicUrl === null && !isLoopbackHost(config.host)) {
+      logger.warn({ host: config.host }, 'BATCHROUTER_PUBLIC_URL is unset: links in emails follow each request\'s Host header; set it on any server others can reach');
+    }
+    const app = await makeApp({ ctx, config, signingSecret, adminToken: await resolveAdminToken(config), logger, mailer, background, csrfKey });
     cleanups.push(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://[::1]');

@@ -21,6 +21,49 @@ export interface UsersTable {
   id: string;
   email: string;
   created_at: Timestamp;
+  /** argon2id PHC string; null when no password was ever set. */
+  password_hash: Generated<string | null>;
+  email_verified_at: Generated<Date | null>;
+  last_login_at: Generated<Date | null>;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  org_id: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: Generated<Date | null>;
+  revoked_reason: Generated<string | null>;
+}
+
+export type LinkPurpose = 'email_verification' | 'password_reset' | 'email_change';
+
+export interface LinkTokensTable {
+  token_hash: string;
+  purpose: LinkPurpose;
+  user_id: string;
+  email: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Generated<Date | null>;
+}
+
+export interface InvitationsTable {
+  id: string;
+  org_id: string;
+  email: string;
+  role: Role;
+  token_hash: string;
+  invited_by_user_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: Generated<Date | null>;
+  accepted_by_user_id: Generated<string | null>;
+  revoked_at: Generated<Date | null>;
 }
 
 export interface MembershipsTable {
@@ -185,7 +228,9 @@ export interface LaneObservationsTable {
 export interface FilesTable {
   id: string;
   org_id: string;
-  purpose: 'batch';
+  purpose: 'batch' | 'import';
+  /** What an import file holds (purpose `import` only). */
+  import_format: Generated<ImportFormat | null>;
   filename: string;
   bytes: Generated<number>;
   item_count: Generated<number>;
@@ -194,10 +239,72 @@ export interface FilesTable {
   completed_at: Timestamp | null;
 }
 
+export type ImportFormat = 'openai_batch_output' | 'openai_batch_input';
+
+/** One line of an import file, reduced to what pricing needs (no prompt, no output). */
+export interface ImportLinesTable {
+  file_id: string;
+  line_index: number;
+  /** The OpenAI batch of a fetched import; '' for an uploaded file. */
+  batch_id: string;
+  custom_id: string;
+  status_code: number | null;
+  error_code: string | null;
+  model: string | null;
+  endpoint: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+}
+
+/** A provider API key an org stores, sealed with the instance's secret box. */
+export interface ProviderKeysTable {
+  org_id: string;
+  provider: 'openai';
+  key_encrypted: string;
+  key_hint: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface FileItemsTable {
   file_id: string;
   line_index: number;
   item: JsonValue;
+}
+
+/** An OpenAI batch input file uploaded through the drop-in (/v1/openai/v1/files), kept line for line. */
+export interface OpenaiFilesTable {
+  id: string;
+  org_id: string;
+  filename: string;
+  bytes: Generated<number>;
+  line_count: Generated<number>;
+  endpoint: string | null;
+  status: 'uploading' | 'ready';
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface OpenaiFileLinesTable {
+  file_id: string;
+  line_index: number;
+  /** The line as uploaded, with its line break. */
+  line: string;
+}
+
+/** The OpenAI side of a batch created through the drop-in; the batch itself is a native batch. */
+export interface OpenaiBatchesTable {
+  batch_id: string;
+  org_id: string;
+  input_file_id: string;
+  endpoint: string;
+  completion_window: string;
+  model: string | null;
+  output_file_id: string;
+  error_file_id: string;
+  output_bytes: Generated<number | null>;
+  error_bytes: Generated<number | null>;
+  created_at: Timestamp;
 }
 
 export interface InstanceSecretsTable {
@@ -291,12 +398,20 @@ export interface DB {
   instance_secrets: InstanceSecretsTable;
   files: FilesTable;
   file_items: FileItemsTable;
+  import_lines: ImportLinesTable;
+  provider_keys: ProviderKeysTable;
   sandbox_jobs: SandboxJobsTable;
   lane_observations: LaneObservationsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  sessions: SessionsTable;
+  link_tokens: LinkTokensTable;
+  invitations: InvitationsTable;
+  openai_files: OpenaiFilesTable;
+  openai_file_lines: OpenaiFileLinesTable;
+  openai_batches: OpenaiBatchesTable;
 }
 
 /** Anything a query can run on: the database or an open transaction. */

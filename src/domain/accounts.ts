@@ -6,8 +6,8 @@ import { isoTimestamp } from '../clock.ts';
 import { newId } from '../ids.ts';
 import { formatUsd } from '../money.ts';
 import { listMembers } from '../db/queries/memberships.ts';
-import { findOrg, insertOrg } from '../db/queries/orgs.ts';
-import { SCOPES } from './access.ts';
+import { findOrg, insertOrg, renameOrg } from '../db/queries/orgs.ts';
+import { KEY_MANAGER_ROLES, SCOPES } from './access.ts';
 import { issueKey } from './api-keys.ts';
 import { recordMovement } from './credits.ts';
 import { recordAudit } from './audit.ts';
@@ -106,4 +106,22 @@ async function loadAccount(ctx: DomainContext, orgId: string): Promise<AccountSu
     credit_balance: { currency: 'usd', amount: formatUsd(org.credit_balance_micros) },
     members: members.map((m) => ({ user_id: m.user_id, email: m.email, role: m.role, joined_at: isoTimestamp(m.created_at) })),
   };
+}
+
+/** Renames the principal's workspace (owners and admins) and returns the account as it now is. */
+export async function renameWorkspace(ctx: DomainContext, principal: Principal, displayName: string, origin: RequestOrigin): Promise<AccountSummary> {
+  if (!KEY_MANAGER_ROLES.includes(principal.role)) throw new ApiError('role_not_allowed', 'Only workspace owners and admins can rename the workspace.');
+  const name = displayName.trim();
+  if (name === '') throw new ApiError('invalid_request', 'The workspace name cannot be blank.', { details: [{ path: 'display_name', message: 'must not be blank' }] });
+  const now = ctx.clock.now();
+  const event = { kind: 'org' as const, id: principal.orgId };
+  await ctx.db.transaction().execute(async (trx) => {
+    const org = await findOrg(trx, principal.orgId);
+    if (!org) throw new ApiError('org_not_found', 'This workspace no longer exists.');
+    await renameOrg(trx, principal.orgId, name);
+    await ctx.invalidation.publish(trx, event);
+    await recordAudit(trx, { orgId: principal.orgId, actor: principal.actor, action: 'org.renamed', target: { type: 'org', id: principal.orgId }, origin, details: { from: org.display_name, to: name }, at: now });
+  });
+  await ctx.invalidation.settle([event]);
+  return getAccount(ctx, principal);
 }

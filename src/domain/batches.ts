@@ -66,6 +66,8 @@ export interface SubmitInput {
   idempotencyKey: string;
   /** The whole request body, to tell a retry from a different request under the same key. */
   body: unknown;
+  /** Stores rows that belong with the new batch (the OpenAI drop-in's), in the transaction that stores it. */
+  alsoStore?: (trx: Executor, batch: BatchRow) => Promise<void>;
 }
 
 /** Where an item runs: a lane and model, at the lane's prices per million tokens. */
@@ -241,6 +243,7 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
     await emitBatchEvent(ctx, trx, batchId, 'batch.submitted', now, { queued: plan.items.length });
     const stored = await findBatch(trx, principal.orgId, batchId);
     if (!stored) throw new Error('a batch vanished inside the transaction that stored it');
+    await input.alsoStore?.(trx, stored);
     return { batch: stored, replayed: false };
   }).then(async (result) => {
     if (!result.replayed) await ctx.invalidation.settle([{ kind: 'org', id: principal.orgId }]);

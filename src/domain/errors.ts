@@ -165,6 +165,111 @@ export const ERROR_CODES = {
     meaning: 'No org with that id exists on this instance.',
     fix: 'Check the org id (it starts with org_).',
   },
+  session_required: {
+    status: 401,
+    meaning: 'This endpoint needs a signed-in dashboard session (the br_session cookie), and the request had none that is valid: missing, signed out, revoked, or past its idle or absolute timeout. API keys cannot call it.',
+    fix: 'Sign in again (POST /v1/auth/signin) and send the cookie it sets.',
+  },
+  csrf_token_invalid: {
+    status: 403,
+    meaning: 'A state-changing request made with the session cookie lacks the X-CSRF-Token header or carries a wrong one, or a sign-in form was posted from another site.',
+    fix: 'Send X-CSRF-Token with the csrf_token from sign-in or GET /v1/auth/session; post sign-in forms from the dashboard itself.',
+  },
+  invalid_credentials: {
+    status: 401,
+    meaning: 'The email address or the password is wrong.',
+    fix: 'Check both and try again, or reset the password with POST /v1/auth/password/forgot.',
+  },
+  password_incorrect: {
+    status: 403,
+    meaning: 'The current password given to confirm this change is wrong.',
+    fix: 'Type your current password again; if you forgot it, sign out and reset it.',
+  },
+  email_taken: {
+    status: 409,
+    meaning: 'Another account already uses this email address.',
+    fix: 'Sign in to that account (or reset its password), or use another address.',
+  },
+  link_invalid: {
+    status: 400,
+    meaning: 'The link is not valid: it was already used, it expired, or it was never issued.',
+    fix: 'Ask for a new link (resend the verification email, request a new password reset, or ask for a new invitation).',
+  },
+  session_not_found: {
+    status: 404,
+    meaning: 'None of your sessions has that id.',
+    fix: 'List your sessions with GET /v1/auth/sessions and use one of their ids.',
+  },
+  member_not_found: {
+    status: 404,
+    meaning: 'No member of your workspace has that user id.',
+    fix: 'List members with GET /v1/auth/account/members and use one of their user ids.',
+  },
+  last_owner: {
+    status: 409,
+    meaning: 'The workspace must keep at least one owner: its last owner can be neither demoted nor removed.',
+    fix: 'Make another member an owner first.',
+  },
+  already_member: {
+    status: 409,
+    meaning: 'That email address already belongs to a member of this workspace.',
+    fix: 'Change their role instead (PATCH /v1/auth/account/members/{user_id}).',
+  },
+  invitation_not_found: {
+    status: 404,
+    meaning: 'No invitation of your workspace has that id.',
+    fix: 'List pending invitations with GET /v1/auth/account/invitations and use one of their ids.',
+  },
+  invitation_wrong_account: {
+    status: 403,
+    meaning: 'The invitation was sent to another email address than the account signed in.',
+    fix: 'Sign out and sign in (or sign up) with the invited address, then open the link again.',
+  },
+  org_membership_required: {
+    status: 403,
+    meaning: 'You are not a member of that workspace.',
+    fix: 'Pick one of the workspaces listed in GET /v1/auth/session (orgs), or ask an owner of the other one for an invitation.',
+  },
+  import_file_not_found: {
+    status: 404,
+    meaning: "No import file with that id exists in your org (another org's files are never visible).",
+    fix: 'Upload your OpenAI Batch output file with POST /v1/files?purpose=import, or fetch it with POST /v1/imports/openai, and use the id it returns.',
+  },
+  import_too_large: {
+    status: 422,
+    meaning: 'The import holds more lines than one import may (100,000 output lines, and as many input lines).',
+    fix: 'Import fewer batches at a time (name them with batch_ids), or split the file.',
+  },
+  import_empty: {
+    status: 422,
+    meaning: 'OpenAI has no finished batch with results to import for this request.',
+    fix: 'Name finished batches with batch_ids, or widen since; batches still running can be imported once they end.',
+  },
+  provider_key_not_found: {
+    status: 404,
+    meaning: 'Your org has stored no API key for this provider.',
+    fix: 'An owner or admin stores one with PUT /v1/auth/account/provider-keys/openai {"api_key": "sk-…"}.',
+  },
+  provider_key_unusable: {
+    status: 409,
+    meaning: "The stored provider key was encrypted under another instance encryption key (BATCHROUTER_ENCRYPTION_KEY) and cannot be read by this server.",
+    fix: 'Store the key again with PUT /v1/auth/account/provider-keys/openai; the operator should give every process the same BATCHROUTER_ENCRYPTION_KEY.',
+  },
+  provider_key_rejected: {
+    status: 422,
+    meaning: 'The provider refused the stored API key (revoked, mistyped, or without access to batches and files).',
+    fix: 'Store a working key with PUT /v1/auth/account/provider-keys/openai (it needs read access to Batches and Files).',
+  },
+  provider_batch_not_found: {
+    status: 404,
+    meaning: 'The provider knows no batch with that id for the stored key.',
+    fix: "Check the batch ids (OpenAI's look like batch_…) and that the stored key belongs to the project that ran them.",
+  },
+  provider_unavailable: {
+    status: 502,
+    meaning: 'The provider did not answer, answered with an error, or did not deliver the files in the time one request may take.',
+    fix: 'Retry later, import fewer batches at a time, or download the files yourself and upload them with POST /v1/files?purpose=import.',
+  },
   route_not_found: {
     status: 404,
     meaning: 'No endpoint answers this method and path.',

@@ -37,6 +37,7 @@ export function presentFile(file: FileRow) {
     item_count: file.item_count,
     status: file.status,
     created_at: isoTimestamp(file.created_at),
+    ...(file.purpose === 'import' ? { import_format: file.import_format } : {}),
   };
 }
 
@@ -117,7 +118,12 @@ export async function resolveManifest(ctx: DomainContext, principal: Principal, 
 
 /** The items of a ready file of the principal's org, in line order. */
 async function loadFileItems(ctx: DomainContext, principal: Principal, fileId: string): Promise<ManifestItem[]> {
-  await getFile(ctx, principal, fileId);
+  const file = await getFile(ctx, principal, fileId);
+  if (file.purpose !== 'batch') {
+    throw new ApiError('invalid_request', `File ${fileId} is an import file (an OpenAI Batch file for the optimization report), not a manifest.`, {
+      details: [{ path: 'input_file_id', message: 'names an import file: upload manifests with POST /v1/files (purpose batch)' }],
+    });
+  }
   const items: ManifestItem[] = [];
   let after = -1;
   for (;;) {

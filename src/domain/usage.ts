@@ -109,7 +109,8 @@ function daysOf(from: Date, to: Date): string[] {
   return days;
 }
 
-interface Sums {
+/** Usage figures of some items, in integers (micro-USD, tokens, counts); the optimization report sums its own alike. */
+export interface Sums {
   succeeded: number;
   failed: number;
   inputTokens: number;
@@ -120,7 +121,7 @@ interface Sums {
   unsettled: number;
 }
 
-const NOTHING: Sums = { succeeded: 0, failed: 0, inputTokens: 0, outputTokens: 0, providerCost: 0, platformFee: 0, baseline: 0, unsettled: 0 };
+export const NOTHING: Sums = { succeeded: 0, failed: 0, inputTokens: 0, outputTokens: 0, providerCost: 0, platformFee: 0, baseline: 0, unsettled: 0 };
 
 function sumsOf(row: UsageGroupRow): Sums {
   return {
@@ -135,7 +136,7 @@ function sumsOf(row: UsageGroupRow): Sums {
   };
 }
 
-function add(a: Sums, b: Sums): Sums {
+export function add(a: Sums, b: Sums): Sums {
   return {
     succeeded: a.succeeded + b.succeeded,
     failed: a.failed + b.failed,
@@ -149,7 +150,7 @@ function add(a: Sums, b: Sums): Sums {
 }
 
 /** One group (or the totals) as the API shows it. */
-function present(sums: Sums) {
+export function present(sums: Sums) {
   const total = sums.providerCost + sums.platformFee;
   const savings = sums.baseline - total;
   return {

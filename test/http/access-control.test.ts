@@ -18,6 +18,7 @@ afterAll(async () => server?.stop());
 const ENDPOINTS: { scope: Scope; method: string; route: string; body?: unknown; notFound?: string }[] = [
   { scope: 'account:read', method: 'GET', route: '/v1/auth/account' },
   { scope: 'account:read', method: 'GET', route: '/v1/auth/account/api-keys' },
+  { scope: 'account:read', method: 'GET', route: '/v1/auth/account/members' },
   { scope: 'keys:write', method: 'POST', route: '/v1/auth/account/api-keys', body: { name: 'made-by-matrix' } },
   { scope: 'keys:write', method: 'POST', route: '/v1/auth/account/api-keys/key_doesnotexist000000000/revoke', notFound: 'api_key_not_found' },
   { scope: 'webhooks:read', method: 'GET', route: '/v1/auth/account/delivery-webhook', notFound: 'webhook_not_found' },

@@ -20,3 +20,8 @@ export async function addToBalance(db: Executor, orgId: string, amountMicros: nu
     .executeTakeFirst();
   return row ? row.credit_balance_micros : null;
 }
+
+/** Renames an org. */
+export async function renameOrg(db: Executor, orgId: string, displayName: string): Promise<void> {
+  await db.updateTable('orgs').set({ display_name: displayName }).where('id', '=', orgId).execute();
+}

@@ -25,3 +25,13 @@ export async function deleteWindowsBefore(db: Kysely<DB>, before: Date): Promise
   const result = await db.deleteFrom('rate_limit_windows').where('window_started_at', '<', before).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Takes one hit back from `bucket`'s current window (an attempt that turned out not to count). */
+export async function forgiveHit(db: Kysely<DB>, bucket: string): Promise<void> {
+  await sql`update rate_limit_windows set hits = greatest(hits - 1, 0) where bucket = ${bucket}`.execute(db);
+}
+
+/** Forgets a bucket's window altogether. */
+export async function deleteWindow(db: Kysely<DB>, bucket: string): Promise<void> {
+  await db.deleteFrom('rate_limit_windows').where('bucket', '=', bucket).execute();
+}

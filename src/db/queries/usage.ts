@@ -7,13 +7,12 @@ import type { DB } from '../schema.ts';
 
 export type UsageGrouping = 'day' | 'model' | 'provider' | 'lane';
 
-/** The group of an item (alias `i`): the UTC day it finished, the model and lane that ran it, the lane's provider. */
+/** The group of an item of `usage_items`: the UTC day it finished, the model and lane that ran it, the lane's provider. */
 const GROUP_KEY: Record<UsageGrouping, RawBuilder<string>> = {
-  day: sql`to_char(i.finished_at at time zone 'UTC', 'YYYY-MM-DD')`,
-  model: sql`i.assigned_model`,
-  // The receipt's selected lane is the one that delivered the result (rescues included).
-  provider: sql`coalesce(i.route_receipt->'selected'->>'provider', 'unknown')`,
-  lane: sql`i.lane_id`,
+  day: sql`to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD')`,
+  model: sql`assigned_model`,
+  provider: sql`coalesce(provider, 'unknown')`,
+  lane: sql`lane_id`,
 };
 
 /**
@@ -38,7 +37,9 @@ export interface UsageGroupRow {
 }
 
 /**
- * Sums per group over the org's items that finished in [from, to).
+ * The org's items that finished in [from, to) (succeeded and failed), one row each with its batch's
+ * settings, its share of its batch's platform fee and its baseline: every usage figure is a sum of
+ * these rows. A list of CTEs ending in `usage_items`, for a `select … from usage_items` to follow.
  *
  * Provider cost is each succeeded item's own cost. The platform fee is charged per batch when it
  * settles (the capture less the items' provider cost, so a capped charge shows as a smaller fee);
@@ -50,12 +51,13 @@ export interface UsageGroupRow {
  * prices stored with it, rounded up as every price is; an item stored without them counts its own
  * charge, so no savings are claimed for it.
  */
-export async function sumUsage(db: Kysely<DB>, orgId: string, from: Date, to: Date, grouping: UsageGrouping): Promise<UsageGroupRow[]> {
+export function usageItemsCtes(orgId: string, from: Date, to: Date): RawBuilder<unknown> {
   const batchesFrom = new Date(from.getTime() - CLOCK_SKEW_MARGIN_MS);
   const batchesTo = new Date(Math.min(to.getTime() + CLOCK_SKEW_MARGIN_MS, LATEST_MS));
-  const result = await sql<UsageGroupRow>`
+  return sql`
     with touched as (
-      select id, fee_bps, captured_micros, status in ('completed', 'failed', 'cancelled', 'expired') as settled
+      select id, fee_bps, captured_micros, sla_tier, routing_mode, privacy_tier, allowed_regions, created_at,
+        status in ('completed', 'failed', 'cancelled', 'expired') as settled
       from batches
       where org_id = ${orgId}
         and coalesce(finished_at, 'infinity'::timestamptz) >= ${batchesFrom}
@@ -63,10 +65,25 @@ export async function sumUsage(db: Kysely<DB>, orgId: string, from: Date, to: Da
     ),
     finished as (
       select
-        ${GROUP_KEY[grouping]} as key,
+        i.batch_id,
+        i.item_index,
+        i.customer_item_id,
+        i.operation,
+        i.model,
+        i.model_options,
+        i.assigned_model,
+        i.lane_id,
+        -- The receipt's selected lane is the one that delivered the result (rescues included).
+        i.route_receipt->'selected'->>'provider' as provider,
+        i.rescued_from_unit_id is not null as rescued,
         i.status,
         i.finished_at,
         t.settled,
+        t.sla_tier,
+        t.routing_mode,
+        t.privacy_tier,
+        t.allowed_regions,
+        t.created_at as batch_created_at,
         coalesce(i.cost_micros, 0)::numeric as cost,
         coalesce((i.usage->>'input_tokens')::numeric, 0) as input_tokens,
         coalesce((i.usage->>'output_tokens')::numeric, 0) as output_tokens,
@@ -89,20 +106,31 @@ export async function sumUsage(db: Kysely<DB>, orgId: string, from: Date, to: Da
         case when batch_cost = 0 then 0
              else div(batch_fee * cost_through, batch_cost) - div(batch_fee * (cost_through - cost), batch_cost) end as fee
       from fees
-    )
+    ),
+    usage_items as (
+      select *,
+        case when status <> 'succeeded' then 0
+             when baseline_input is null or baseline_output is null then cost + fee
+             else div(input_tokens * baseline_input + output_tokens * baseline_output + 999999, 1000000) end as baseline
+      from shared
+    )`;
+}
+
+/** Sums per group over the org's items that finished in [from, to) (see `usageItemsCtes`). */
+export async function sumUsage(db: Kysely<DB>, orgId: string, from: Date, to: Date, grouping: UsageGrouping): Promise<UsageGroupRow[]> {
+  const result = await sql<UsageGroupRow>`
+    ${usageItemsCtes(orgId, from, to)}
     select
-      key,
+      ${GROUP_KEY[grouping]} as key,
       count(*) filter (where status = 'succeeded')::int as succeeded,
       count(*) filter (where status = 'failed')::int as failed,
       sum(input_tokens)::bigint as input_tokens,
       sum(output_tokens)::bigint as output_tokens,
       sum(cost)::bigint as provider_cost_micros,
       sum(fee)::bigint as platform_fee_micros,
-      sum(case when status <> 'succeeded' then 0
-               when baseline_input is null or baseline_output is null then cost + fee
-               else div(input_tokens * baseline_input + output_tokens * baseline_output + 999999, 1000000) end)::bigint as baseline_micros,
+      sum(baseline)::bigint as baseline_micros,
       count(*) filter (where not settled)::int as unsettled
-    from shared
-    group by key`.execute(db);
+    from usage_items
+    group by 1`.execute(db);
   return result.rows;
 }

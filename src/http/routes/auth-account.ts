@@ -1,9 +1,11 @@
-/** GET /v1/auth/account: org, plan, credit balance and members (seed 000). */
+/** GET /v1/auth/account: org, plan, credit balance and members (seed 000); PATCH renames the workspace (owners and admins, in the dashboard). */
 import { Type } from 'typebox';
-import { getAccount } from '../../domain/accounts.ts';
+import { getAccount, renameWorkspace } from '../../domain/accounts.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { App } from '../app.ts';
-import { principalOf } from '../authentication.ts';
+import { originOf, principalOf } from '../authentication.ts';
+import { SESSION_SECURITY } from '../identity-schemas.ts';
+import { Label } from '../schemas.ts';
 
 export function registerAccountRoute(app: App, ctx: DomainContext): void {
   app.get(
@@ -31,5 +33,19 @@ export function registerAccountRoute(app: App, ctx: DomainContext): void {
       },
     },
     async (request) => getAccount(ctx, principalOf(request)),
+  );
+
+  app.patch(
+    '/v1/auth/account',
+    {
+      config: { session: true },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Rename the workspace (owners and admins, signed in to the dashboard)',
+        security: SESSION_SECURITY,
+        body: Type.Object({ display_name: Label('The workspace name') }, { additionalProperties: false }),
+      },
+    },
+    async (request) => renameWorkspace(ctx, principalOf(request), request.body.display_name, originOf(request)),
   );
 }

@@ -45,6 +45,12 @@ export async function registerDocsRoutes(app: App): Promise<void> {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API key: br_live_… or br_test_…' },
           operator: { type: 'http', scheme: 'bearer', description: 'Operator token (BATCHROUTER_ADMIN_TOKEN)' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'br_session',
+            description: 'Dashboard session cookie (set by sign-in); state-changing requests also need X-CSRF-Token',
+          },
         },
       },
     },

@@ -4,6 +4,7 @@ import { Id } from '../schemas.ts';
 import type { Principal } from '../../domain/context.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { getFile, uploadManifestFile } from '../../domain/files.ts';
+import { uploadImportFile } from '../../domain/optimization/import-files.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { App } from '../app.ts';
 import { principalOf } from '../authentication.ts';
@@ -57,11 +58,11 @@ export function registerFileRoutes(app: App, ctx: DomainContext, maxFileBytes: n
       schema: {
         tags: ['files'],
         summary: 'Upload a JSONL manifest (one item per line), streamed; use its id as input_file_id',
-        description: `Content-Type: application/jsonl (or application/x-ndjson). Each line is one item: {customer_item_id, operation, model, model_options?, input}. A file with any bad line is refused whole, with every problem listed. At most ${maxFileBytes} bytes.`,
+        description: `Content-Type: application/jsonl (or application/x-ndjson). Each line is one item: {customer_item_id, operation, model, model_options?, input}. A file with any bad line is refused whole, with every problem listed. At most ${maxFileBytes} bytes. With purpose=import: an OpenAI Batch output (or error) file, or its input file, for GET /v1/batches/optimization-report?import_provider=openai; only each line's custom_id, status, model, endpoint and usage are kept.`,
         security: [{ bearer: [] }],
         querystring: Type.Object(
           {
-            purpose: Type.Optional(Type.Literal('batch')),
+            purpose: Type.Optional(Type.Union([Type.Literal('batch'), Type.Literal('import')], { description: 'batch (a manifest, the default) or import (an OpenAI Batch file)' })),
             filename: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f/\\\\]*$' })),
           },
           { additionalProperties: false },
@@ -76,12 +77,11 @@ export function registerFileRoutes(app: App, ctx: DomainContext, maxFileBytes: n
       }
       const read = { bytes: 0 };
       try {
-        const file = await uploadManifestFile(ctx, principal, {
-          filename: request.query.filename ?? 'manifest.jsonl',
-          lines: linesOf(stream, { maxLineBytes: MAX_LINE_BYTES, maxBytes: maxFileBytes }, read),
-          bytesRead: () => read.bytes,
-          validate: validateItem,
-        });
+        const lines = linesOf(stream, { maxLineBytes: MAX_LINE_BYTES, maxBytes: maxFileBytes }, read);
+        const file =
+          request.query.purpose === 'import'
+            ? await uploadImportFile(ctx, principal, { filename: request.query.filename ?? 'openai-batch.jsonl', lines, bytesRead: () => read.bytes })
+            : await uploadManifestFile(ctx, principal, { filename: request.query.filename ?? 'manifest.jsonl', lines, bytesRead: () => read.bytes, validate: validateItem });
         return reply.status(201).send(file);
       } catch (error) {
         // The rest of the upload may still be arriving: close the connection rather than read it.
