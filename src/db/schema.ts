@@ -248,7 +248,9 @@ export interface ImportLinesTable {
   /** The OpenAI batch of a fetched import; '' for an uploaded file. */
   batch_id: string;
   custom_id: string;
+  /** The response's HTTP status; null on input lines and on output lines carrying only an error. */
   status_code: number | null;
+  /** Why the request failed (output lines), else null. */
   error_code: string | null;
   model: string | null;
   endpoint: string | null;

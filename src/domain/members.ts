@@ -4,7 +4,7 @@
  * Membership changes of one org take turns on the org's row, so "last owner" holds under concurrency.
  */
 import { isoTimestamp } from '../clock.ts';
-import { countOwners, deleteMembership, findMember, listMembersWithUsers, lockOrgForMembershipChange, setMemberRole, type MemberRow } from '../db/queries/memberships.ts';
+import { countOwners, deleteMembership, findMember, listMembers as listMemberRows, lockOrgForMembershipChange, setMemberRole, type MemberRow } from '../db/queries/memberships.ts';
 import { revokeSessionsOfMember } from '../db/queries/sessions.ts';
 import type { Executor, Role } from '../db/schema.ts';
 import { KEY_MANAGER_ROLES } from './access.ts';
@@ -26,7 +26,7 @@ export type PresentedMember = ReturnType<typeof presentMember>;
 
 /** The members of the principal's workspace, oldest first. */
 export async function listMembers(ctx: DomainContext, principal: Principal): Promise<PresentedMember[]> {
-  return (await listMembersWithUsers(ctx.db, principal.orgId)).map(presentMember);
+  return (await listMemberRows(ctx.db, principal.orgId)).map(presentMember);
 }
 
 function requireManager(principal: Principal, doing: string): void {

@@ -8,7 +8,7 @@
  */
 import { isoTimestamp } from '../clock.ts';
 import { formatUsd } from '../money.ts';
-import { sumUsage, type UsageGroupRow, type UsageGrouping } from '../db/queries/usage.ts';
+import { sumUsage, type UsageGrouping, type UsageSumsRow } from '../db/queries/usage.ts';
 import type { CatalogModel } from './catalog.ts';
 import type { DomainContext, Principal } from './context.ts';
 import { ApiError, type ErrorDetail } from './errors.ts';
@@ -123,7 +123,8 @@ export interface Sums {
 
 export const NOTHING: Sums = { succeeded: 0, failed: 0, inputTokens: 0, outputTokens: 0, providerCost: 0, platformFee: 0, baseline: 0, unsettled: 0 };
 
-function sumsOf(row: UsageGroupRow): Sums {
+/** A group's sums as the API counts them, from usage's sums (`UsageSumsRow`) and the group's succeeded and failed items. */
+export function sumsOf(row: UsageSumsRow & { succeeded: number; failed: number }): Sums {
   return {
     succeeded: row.succeeded,
     failed: row.failed,

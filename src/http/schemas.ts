@@ -52,3 +52,19 @@ export function decodeCursor(text: string): PageCursor {
   }
   throw new ApiError('invalid_request', 'The cursor is not one this API gave out.', { details: [{ path: 'query.cursor', message: 'use next_cursor from the previous page' }] });
 }
+
+/** The query fields of every newest-first list: `limit` (1–100, default 20) and the `cursor` of the previous page. */
+export const PageQueryFields = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page' })),
+};
+
+/** The page a list request asks for: how many rows, after which one. */
+export function pageRequest(query: { limit?: number | undefined; cursor?: string | undefined }): { limit: number; after: PageCursor | null } {
+  return { limit: query.limit ?? 20, after: query.cursor !== undefined ? decodeCursor(query.cursor) : null };
+}
+
+/** A page as every list answers it: its rows, whether more follow, and the cursor to them. */
+export function pageBody<T>(data: T[], next: PageCursor | null): { data: T[]; has_more: boolean; next_cursor: string | null } {
+  return { data, has_more: next !== null, next_cursor: next ? encodeCursor(next) : null };
+}

@@ -12,7 +12,7 @@ import { errorCode, type TestServer } from '../helpers/server.ts';
 import { startHttpsReceiver, type HttpsReceiver } from '../helpers/tls.ts';
 import { startWebhookServer, verifiesBatchRouterSignature, verifiesStandardWebhook } from '../helpers/webhooks.ts';
 import { checkPageInBothThemes, closePage, expectNoPageProblems, launchBrowser, openPage } from './harness.ts';
-import { alertCode, openFromNavigation, signInThroughForm, signUpThroughForm, summaryValue, waitForStatus } from './flows.ts';
+import { alertCode, createKeyInSettings, openFromNavigation, signInThroughForm, signUpThroughForm, summaryValue, waitForStatus } from './flows.ts';
 
 describe('account settings of a workspace owner', () => {
   let server: TestServer;
@@ -78,10 +78,7 @@ describe('account settings of a workspace owner', () => {
 
   it('creates an API key whose secret is shown once and works, then revokes it for good', async () => {
     const keys = page.locator('#api-keys');
-    await keys.getByLabel('Key name').fill('production-worker');
-    await keys.getByLabel('Role').selectOption('member');
-    await keys.getByRole('button', { name: 'Create key' }).click();
-    const secret = (await page.getByTestId('one-time-secret').textContent()) ?? '';
+    const secret = await createKeyInSettings(page, 'production-worker', 'member');
     expect(secret).toMatch(/^br_live_[0-9A-Za-z]{30,}$/);
     const account = await server.request<{ display_name: string }>('GET', '/v1/auth/account', { key: secret });
     expect(account.status).toBe(200);

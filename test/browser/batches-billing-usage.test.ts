@@ -14,7 +14,7 @@ import { PASSWORD, uniqueEmail } from '../helpers/browser.ts';
 import { grantMicros } from '../helpers/money.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { checkPageInBothThemes, expectNoPageProblems, launchBrowser, openPage } from './harness.ts';
-import { openFromNavigation, signUpThroughForm, waitForStatus } from './flows.ts';
+import { createKeyInSettings, openFromNavigation, signedInOrgId, signUpThroughForm, waitForStatus } from './flows.ts';
 
 interface Billing {
   balance: string;
@@ -37,14 +37,8 @@ describe('batches, billing and usage of a workspace in the dashboard', () => {
     browser = await launchBrowser();
     page = await openPage(browser, server.url);
     await signUpThroughForm(page, { email: uniqueEmail('batches'), password: PASSWORD, workspace: 'Batch Co' });
-    const orgId = String(await page.evaluate("fetch('/v1/auth/session').then((r) => r.json()).then((s) => s.org.id)"));
-    await grantMicros(server, orgId, 50_000_000);
-
-    const keys = page.locator('#api-keys');
-    await keys.getByLabel('Key name').fill('pipeline');
-    await keys.getByLabel('Role').selectOption('owner');
-    await keys.getByRole('button', { name: 'Create key' }).click();
-    key = (await page.getByTestId('one-time-secret').textContent()) ?? '';
+    await grantMicros(server, await signedInOrgId(page), 50_000_000);
+    key = await createKeyInSettings(page, 'pipeline', 'owner');
 
     const finished = await submit(server, key, manifestOf(3, { routing_mode: 'fastest' }));
     const open = await submit(server, key, manifestOf(4, { routing_mode: 'cheapest' }));

@@ -33,6 +33,29 @@ export async function signOutThroughHeader(page: Page): Promise<void> {
   await page.waitForURL((url) => url.pathname === '/sign-in');
 }
 
+/** The id of the workspace this browser is signed in to, as its session says. */
+export async function signedInOrgId(page: Page): Promise<string> {
+  return String(await page.evaluate("fetch('/v1/auth/session').then((r) => r.json()).then((s) => s.org.id)"));
+}
+
+/** Creates an API key in account settings (the page must be open there); returns its secret, shown once. */
+export async function createKeyInSettings(page: Page, name: string, role: 'owner' | 'admin' | 'member'): Promise<string> {
+  const keys = page.locator('#api-keys');
+  await keys.getByLabel('Key name').fill(name);
+  await keys.getByLabel('Role').selectOption(role);
+  await keys.getByRole('button', { name: 'Create key' }).click();
+  return (await page.getByTestId('one-time-secret').textContent()) ?? '';
+}
+
+/** Invites `email` as `role` from account settings (the page must be open there) and waits for the confirmation. */
+export async function inviteThroughSettings(page: Page, email: string, role: 'owner' | 'admin' | 'member'): Promise<void> {
+  const section = page.locator('#workspace-access');
+  await section.getByLabel('Teammate email').fill(email);
+  await section.getByLabel('Role', { exact: true }).selectOption(role);
+  await section.getByRole('button', { name: 'Send invitation' }).click();
+  await waitForStatus(page, `Invitation sent to ${email}.`);
+}
+
 /** The summary figure of account settings with this label ("Verification" → "Pending"). */
 export async function summaryValue(page: Page, testId: string): Promise<string> {
   return (await page.getByTestId(testId).locator('.stat-value').textContent()) ?? '';
@@ -55,7 +78,7 @@ export function expectPath(page: Page, path: string): void {
 }
 
 /** Follows a link of the dashboard's main navigation and waits for its page. */
-export async function openFromNavigation(page: Page, label: 'Batches' | 'Usage' | 'Billing' | 'Account settings'): Promise<void> {
+export async function openFromNavigation(page: Page, label: 'Batches' | 'Usage' | 'Optimization' | 'Billing' | 'Account settings'): Promise<void> {
   await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: label }).click();
   await page.getByRole('heading', { level: 1, name: label }).waitFor();
 }

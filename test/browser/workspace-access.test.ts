@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, uniqueEmail } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { checkPageInBothThemes, closePage, expectNoPageProblems, launchBrowser, openPage } from './harness.ts';
-import { alertCode, signUpThroughForm, summaryValue, waitForStatus } from './flows.ts';
+import { alertCode, inviteThroughSettings, signUpThroughForm, summaryValue, waitForStatus } from './flows.ts';
 import { startMailbox, type Mailbox } from './mailbox.ts';
 
 describe('inviting teammates and managing their roles in the dashboard', () => {
@@ -39,16 +39,8 @@ describe('inviting teammates and managing their roles in the dashboard', () => {
   /** The members table row of `email` in the owner's account settings. */
   const memberRow = (page: Page, email: string) => page.getByTestId(`member-${email}`);
 
-  async function invite(page: Page, email: string, role: string): Promise<void> {
-    const section = page.locator('#workspace-access');
-    await section.getByLabel('Teammate email').fill(email);
-    await section.getByLabel('Role', { exact: true }).selectOption(role);
-    await section.getByRole('button', { name: 'Send invitation' }).click();
-    await waitForStatus(page, `Invitation sent to ${email}.`);
-  }
-
   it('invites a teammate by email; the invitation waits in the list', async () => {
-    await invite(owner, teammateEmail, 'member');
+    await inviteThroughSettings(owner, teammateEmail, 'member');
     await owner.getByTestId(`invitation-${teammateEmail}`).waitFor();
     await expect.poll(() => summaryValue(owner, 'summary-members')).toBe('1');
   });
@@ -118,7 +110,7 @@ describe('inviting teammates and managing their roles in the dashboard', () => {
 
   it('withdraws an invitation: its link then says it no longer works', async () => {
     const invited = uniqueEmail('withdrawn');
-    await invite(owner, invited, 'member');
+    await inviteThroughSettings(owner, invited, 'member');
     const entry = owner.getByTestId(`invitation-${invited}`);
     await entry.getByRole('button', { name: `Revoke the invitation to ${invited}` }).click();
     await entry.getByRole('button', { name: 'Revoke', exact: true }).click();
@@ -137,7 +129,7 @@ describe('inviting teammates and managing their roles in the dashboard', () => {
     await existing.getByRole('button', { name: 'Sign out' }).click();
     await existing.waitForURL((url) => url.pathname === '/sign-in');
 
-    await invite(owner, existingEmail, 'admin');
+    await inviteThroughSettings(owner, existingEmail, 'admin');
     const link = await mailbox.waitForLink(existingEmail, '/invite');
     await existing.goto(link.href);
     await existing.getByRole('link', { name: 'Sign in to accept' }).click();

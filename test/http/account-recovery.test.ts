@@ -3,10 +3,9 @@
  * end through a real SMTP server (BATCHROUTER_SMTP_URL): every flow follows the link in the email it
  * received. Links are single-use and expire by the clock.
  */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, linkOf, PASSWORD, signIn, signUp, uniqueEmail } from '../helpers/browser.ts';
+import { captureLogs } from '../helpers/logs.ts';
 import { errorCode, startTestServer, type TestServer } from '../helpers/server.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 
@@ -14,21 +13,12 @@ type User = { id: string; email: string; email_verified_at: string | null };
 const HOUR = 3600_000;
 const NEW_PASSWORD = 'a brand new passphrase';
 
-const lines: string[] = [];
+const { logger, lines } = captureLogs();
 let smtp: TestSmtpServer;
 let server: TestServer;
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  server = await startTestServer(
-    { smtpUrl: smtp.url, mailFrom: 'BatchRouter <noreply@batchrouter.test>', signupPerHour: 1_000_000 },
-    { logger: pino({ level: 'trace' }, sink) },
-  );
+  server = await startTestServer({ smtpUrl: smtp.url, mailFrom: 'BatchRouter <noreply@batchrouter.test>', signupPerHour: 1_000_000 }, { logger });
 });
 afterAll(async () => {
   await server?.stop();

@@ -1,21 +1,14 @@
 /** Logs are JSON lines carrying the request id, and never a secret, even at the most verbose level. */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSecret, hashSecret } from '../../src/domain/api-key-secrets.ts';
+import { captureLogs } from '../helpers/logs.ts';
 import { ADMIN_TOKEN, createKey, registerOrg, startTestServer, type TestServer } from '../helpers/server.ts';
 
-const lines: string[] = [];
+const { logger, lines } = captureLogs();
 let server: TestServer;
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  server = await startTestServer({}, { logger: pino({ level: 'trace' }, sink) });
+  server = await startTestServer({}, { logger });
 });
 afterAll(async () => server?.stop());
 

@@ -16,10 +16,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailPaths, detailsOf, submit } from '../helpers/batch-requests.ts';
 import { errorCode, registerOrg, startTestServer, type ApiResponse, type Registered, type TestServer } from '../helpers/server.ts';
+import { feeOn, feeShares, micros, offList, percent, priceOf, usd, withFee, type Prices } from '../helpers/usage-arithmetic.ts';
 
 const FEE_BPS = 500n;
 /** List prices, micro-USD per million tokens: [input, output]. */
-const LIST: Record<string, readonly [bigint, bigint]> = {
+const LIST: Record<string, Prices> = {
   'gpt-5.4': [1_250_000n, 10_000_000n],
   'gpt-5.4-mini': [250_000n, 2_000_000n],
   'gpt-5.4-nano': [50_000n, 400_000n],
@@ -62,48 +63,30 @@ const CATALOG = {
 
 // --- The OpenAI Batch files, as OpenAI writes them --------------------------------------------
 
-const chatAnswer = (id: string, modelName: string, prompt: number, completion: number) => ({
-  id: `batch_req_${id}`,
-  custom_id: id,
-  response: {
-    status_code: 200,
-    request_id: `req_${id}`,
-    body: {
-      id: `chatcmpl-${id}`,
-      object: 'chat.completion',
-      created: 1_780_000_000,
-      model: modelName,
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Done.', refusal: null }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
-      system_fingerprint: 'fp_0123456789',
-    },
-  },
-  error: null,
-});
-const responsesAnswer = (id: string, modelName: string, input: number, output: number) => ({
-  id: `batch_req_${id}`,
-  custom_id: id,
-  response: {
-    status_code: 200,
-    request_id: `req_${id}`,
-    body: {
-      id: `resp_${id}`,
-      object: 'response',
-      created_at: 1_780_000_000,
-      status: 'completed',
-      model: modelName,
-      output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] }],
-      usage: { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + output },
-    },
-  },
-  error: null,
-});
-const embeddingAnswer = (id: string, modelName: string, prompt: number) => ({
-  id: `batch_req_${id}`,
-  custom_id: id,
-  response: { status_code: 200, request_id: `req_${id}`, body: { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2] }], model: modelName, usage: { prompt_tokens: prompt, total_tokens: prompt } } },
-  error: null,
-});
+/** An output line answering `id` with `body`. */
+const answer = (id: string, body: Record<string, unknown>, statusCode = 200) => ({ id: `batch_req_${id}`, custom_id: id, response: { status_code: statusCode, request_id: `req_${id}`, body }, error: null });
+const chatAnswer = (id: string, modelName: string, prompt: number, completion: number) =>
+  answer(id, {
+    id: `chatcmpl-${id}`,
+    object: 'chat.completion',
+    created: 1_780_000_000,
+    model: modelName,
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Done.', refusal: null }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+    system_fingerprint: 'fp_0123456789',
+  });
+const responsesAnswer = (id: string, modelName: string, input: number, output: number) =>
+  answer(id, {
+    id: `resp_${id}`,
+    object: 'response',
+    created_at: 1_780_000_000,
+    status: 'completed',
+    model: modelName,
+    output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] }],
+    usage: { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + output },
+  });
+const embeddingAnswer = (id: string, modelName: string, prompt: number) =>
+  answer(id, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2] }], model: modelName, usage: { prompt_tokens: prompt, total_tokens: prompt } });
 
 /** The output file: answers in the order OpenAI finished them, not the input's; a 400 and an expired request among them. */
 const OUTPUT_LINES = [
@@ -111,12 +94,7 @@ const OUTPUT_LINES = [
   responsesAnswer('req-1', 'gpt-5.4-mini-2026-03-05', 800, 150),
   embeddingAnswer('req-7', 'text-embedding-3-small', 5000),
   chatAnswer('req-2', 'gpt-5.4-mini-2026-03-05', 640, 210),
-  {
-    id: 'batch_req_req-5',
-    custom_id: 'req-5',
-    response: { status_code: 400, request_id: 'req_req-5', body: { error: { message: "Invalid 'messages': empty array.", type: 'invalid_request_error', param: 'messages', code: 'empty_array' } } },
-    error: null,
-  },
+  answer('req-5', { error: { message: "Invalid 'messages': empty array.", type: 'invalid_request_error', param: 'messages', code: 'empty_array' } }, 400),
   chatAnswer('req-4', 'gpt-4o-audio-preview-2024-12-17', 300, 90),
   { id: 'batch_req_req-6', custom_id: 'req-6', response: null, error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } },
   responsesAnswer('req-9', 'gpt-5.4', 2000, 0),
@@ -142,20 +120,15 @@ const jsonl = (lines: unknown[]) => `${lines.map((line) => JSON.stringify(line))
 
 // --- The hand computation ---------------------------------------------------------------------
 
-const ceilDiv = (numerator: bigint, denominator: bigint) => (numerator + denominator - 1n) / denominator;
-const offList = (price: bigint, bps: bigint) => (price * (10_000n - bps) + 5_000n) / 10_000n;
-const cost = (prices: readonly [bigint, bigint], input: bigint, output: bigint) => ceilDiv(input * prices[0] + output * prices[1], 1_000_000n);
-const openaiBatch = (modelId: string): [bigint, bigint] => {
+const openaiBatch = (modelId: string): Prices => {
   const list = LIST[modelId] ?? [0n, 0n];
   return [offList(list[0], 5000n), offList(list[1], 5000n)];
 };
-const relay = (modelId: string): { lane: keyof typeof RELAY; prices: [bigint, bigint] } => {
+const relay = (modelId: string): { lane: keyof typeof RELAY; prices: Prices } => {
   const lane = modelId === 'text-embedding-3-small' ? 'relay-sync' : 'relay-batch';
   const list = LIST[modelId] ?? [0n, 0n];
   return { lane, prices: [offList(list[0], RELAY[lane]), offList(list[1], RELAY[lane])] };
 };
-const withFee = (subtotal: bigint) => subtotal + ceilDiv(subtotal * FEE_BPS, 10_000n);
-const percent = (part: bigint, whole: bigint) => (whole === 0n ? 0 : Math.round((Number(part) / Number(whole)) * 1000) / 10);
 
 /** The priced lines, in output order: custom id, catalog model, endpoint, tokens. */
 const PRICED = [
@@ -168,16 +141,13 @@ const PRICED = [
 ];
 
 function handComputation() {
-  const laneCosts = PRICED.map((line) => cost(relay(line.model).prices, line.input, line.output));
+  const laneCosts = PRICED.map((line) => priceOf(relay(line.model).prices, line.input, line.output));
   const subtotal = laneCosts.reduce((sum, value) => sum + value, 0n);
-  const fee = ceilDiv(subtotal * FEE_BPS, 10_000n);
-  let through = 0n;
+  const fee = feeOn(subtotal, FEE_BPS);
+  const shares = feeShares(fee, laneCosts);
   const items = PRICED.map((line, k) => {
-    const before = through;
-    through += laneCosts[k] ?? 0n;
-    const feeShare = (fee * through) / subtotal - (fee * before) / subtotal;
-    const openai = cost(openaiBatch(line.model), line.input, line.output);
-    const batchrouter = (laneCosts[k] ?? 0n) + feeShare;
+    const openai = priceOf(openaiBatch(line.model), line.input, line.output);
+    const batchrouter = (laneCosts[k] ?? 0n) + (shares[k] ?? 0n);
     return { ...line, lane: relay(line.model).lane, openai, batchrouter, savings: openai - batchrouter };
   });
   return { items, subtotal, fee };
@@ -221,20 +191,6 @@ type ItemRow = {
   lane: string | null;
   savings: Money | null;
   not_priced_reason: string | null;
-};
-
-/** "-0.0123" → -12300n. */
-function micros(usd: string): bigint {
-  const match = /^(-?)(\d+)\.(\d{2,6})$/.exec(usd);
-  if (!match?.[2] || match[3] === undefined) throw new Error(`not a USD amount: ${usd}`);
-  const value = BigInt(match[2]) * 1_000_000n + BigInt(match[3].padEnd(6, '0'));
-  return match[1] === '-' ? -value : value;
-}
-const usd = (value: bigint) => {
-  const sign = value < 0n ? '-' : '';
-  const absolute = value < 0n ? -value : value;
-  const fraction = String(absolute % 1_000_000n).padStart(6, '0').replace(/0{1,4}$/, '');
-  return `${sign}${absolute / 1_000_000n}.${fraction.padEnd(2, '0')}`;
 };
 
 // --- The server -------------------------------------------------------------------------------
@@ -406,7 +362,7 @@ describe('GET /v1/batches/optimization-report?import_provider=openai', () => {
     const part = (from: string, endpoint: string, to: string) => {
       const of = items.filter((item) => item.model === from && item.endpoint === endpoint);
       const costNow = of.reduce((sum, item) => sum + item.batchrouter, 0n);
-      return { items: of.length, cost: costNow, alternative: withFee(of.reduce((sum, item) => sum + cost(relay(to).prices, item.input, item.output), 0n)) };
+      return { items: of.length, cost: costNow, alternative: withFee(of.reduce((sum, item) => sum + priceOf(relay(to).prices, item.input, item.output), 0n), FEE_BPS) };
     };
     const groups = [
       { from: 'gpt-5.4', to: 'gpt-5.4-mini' },

@@ -15,9 +15,10 @@ import { detailPaths } from '../helpers/batch-requests.ts';
 import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/index.ts';
 import { startProviderServer, type ProviderServer } from '../helpers/providers.ts';
 import { createKey, errorCode, registerOrg, type ApiResponse, type Registered, type TestServer } from '../helpers/server.ts';
+import { feeOn, offList, priceOf, usd, type Prices } from '../helpers/usage-arithmetic.ts';
 
 const FEE_BPS = 500n;
-const LIST: Record<string, readonly [bigint, bigint]> = {
+const LIST: Record<string, Prices> = {
   'gpt-5.4': [1_250_000n, 10_000_000n],
   'gpt-5.4-mini': [250_000n, 2_000_000n],
   'gpt-5.4-nano': [50_000n, 400_000n],
@@ -43,14 +44,6 @@ const CATALOG = {
   ],
 };
 
-const ceilDiv = (numerator: bigint, denominator: bigint) => (numerator + denominator - 1n) / denominator;
-const half = (price: bigint) => (price * 5_000n + 5_000n) / 10_000n;
-const usd = (value: bigint) => {
-  const sign = value < 0n ? '-' : '';
-  const absolute = value < 0n ? -value : value;
-  const fraction = String(absolute % 1_000_000n).padStart(6, '0').replace(/0{1,4}$/, '');
-  return `${sign}${absolute / 1_000_000n}.${fraction.padEnd(2, '0')}`;
-};
 
 let emulator: OpenAIEmulator;
 let running: ProviderServer;
@@ -223,10 +216,10 @@ describe('POST /v1/imports/openai and the report on it', () => {
     // On this catalog BatchRouter runs both models on OpenAI's own batch lane at OpenAI's batch price: it costs the platform fee more.
     const costs = succeeded.map((line) => {
       const list = LIST[line.model ?? ''] ?? [0n, 0n];
-      return ceilDiv(line.input * half(list[0]) + line.output * half(list[1]), 1_000_000n);
+      return priceOf([offList(list[0], 5000n), offList(list[1], 5000n)], line.input, line.output);
     });
     const openaiCost = costs.reduce((sum, value) => sum + value, 0n);
-    const fee = ceilDiv(openaiCost * FEE_BPS, 10_000n);
+    const fee = feeOn(openaiCost, FEE_BPS);
     expect(response.body.totals.items).toEqual({ total: 7, succeeded: 6, failed: 1, missing: 0, priced: 6, not_priced: 0 });
     expect(response.body.totals.openai_cost).toBe(usd(openaiCost));
     expect(response.body.totals.batchrouter_cost).toEqual({ provider_cost: usd(openaiCost), platform_fee: usd(fee), total: usd(openaiCost + fee) });

@@ -22,14 +22,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
-import { allResults, detailPaths, submit, TERMINAL_STATUSES, waitForStatus, type BatchBody, type ResultRow } from '../helpers/batch-requests.ts';
+import { allResults, detailPaths, submit, TERMINAL_STATUSES, waitForStatus } from '../helpers/batch-requests.ts';
 import { grantMicros } from '../helpers/money.ts';
+import { FEE_BPS, LANE_LIMITS, LIST, reportCatalog, type Model } from '../helpers/report-catalog.ts';
 import { createKey, errorCode, registerOrg, startTestServer, type ApiResponse, type Registered, type TestServer } from '../helpers/server.ts';
+import { countBatch, expectedOf, figuresOf, micros, percent, priceOf, withFee, type CountedItem, type Figures } from '../helpers/usage-arithmetic.ts';
 
-const FEE_BPS = 500n;
-/** Sync list prices, micro-USD per million tokens: [input, output]. */
-const LIST = { large: [3_000_000n, 15_000_000n], small: [400_000n, 1_600_000n] } as const;
-type Model = keyof typeof LIST;
 /** Each lane: its mode and its price for the one model it runs (the list price less its discount). */
 const LANES = {
   'east-sync': { mode: 'sync', prices: [2_700_000n, 13_500_000n] }, // large, 10% off
@@ -39,7 +37,6 @@ const LANES = {
 } as const;
 type Lane = keyof typeof LANES;
 
-const LIMITS = { max_items_per_job: 1000, max_bytes_per_job: 10_000_000 };
 const lane = (id: Lane, provider: string, model: Model, discount: number, turnaround: number) => ({
   id,
   provider,
@@ -50,43 +47,10 @@ const lane = (id: Lane, provider: string, model: Model, discount: number, turnar
   zero_data_retention: false,
   self_hosted: false,
   expected_turnaround_seconds: turnaround,
-  ...LIMITS,
+  ...LANE_LIMITS,
 });
-const CATALOG = {
-  platform_fee_bps: Number(FEE_BPS),
-  providers: [
-    { id: 'east', name: 'East (simulated)', kind: 'sandbox' },
-    { id: 'west', name: 'West (simulated)', kind: 'sandbox' },
-  ],
-  models: [
-    { id: 'large', provider: 'east', display_name: 'Large', operations: ['responses'], input_per_million: '3.00', output_per_million: '15.00', expected_output_tokens: 50, default_max_output_tokens: 256, equivalents: ['small'] },
-    { id: 'small', provider: 'west', display_name: 'Small', operations: ['responses'], input_per_million: '0.40', output_per_million: '1.60', expected_output_tokens: 50, default_max_output_tokens: 256, equivalents: [] },
-  ],
-  lanes: [lane('east-sync', 'east', 'large', 1000, 60), lane('east-batch', 'east', 'large', 5000, 3600), lane('west-batch', 'west', 'small', 5000, 3600), lane('west-sync', 'west', 'small', 2000, 60)],
-};
+const CATALOG = reportCatalog([lane('east-sync', 'east', 'large', 1000, 60), lane('east-batch', 'east', 'large', 5000, 3600), lane('west-batch', 'west', 'small', 5000, 3600), lane('west-sync', 'west', 'small', 2000, 60)]);
 
-/** One finished item as this file computes it by hand. */
-interface CountedItem {
-  batchId: string;
-  customerItemId: string;
-  model: string;
-  lane: Lane;
-  status: string;
-  inputTokens: bigint;
-  outputTokens: bigint;
-  cost: bigint;
-  feeShare: bigint;
-  baseline: bigint;
-}
-
-type Figures = {
-  items: { total: number; succeeded: number; failed: number };
-  input_tokens: number;
-  output_tokens: number;
-  cost: { provider_cost: string; platform_fee: string; total: string };
-  baseline: string;
-  savings: { amount: string; percent: number };
-};
 type Recommendation = {
   id: string;
   title: string;
@@ -113,86 +77,6 @@ type ReportBody = {
   potential_savings: { amount: string; percent: number };
 };
 
-const ceilDiv = (numerator: bigint, denominator: bigint) => (numerator + denominator - 1n) / denominator;
-const priceOf = (prices: readonly [bigint, bigint], input: bigint, output: bigint) => ceilDiv(input * prices[0] + output * prices[1], 1_000_000n);
-const withFee = (subtotal: bigint) => subtotal + ceilDiv(subtotal * FEE_BPS, 10_000n);
-
-/** "-0.0123" → -12300n. */
-function micros(usd: string): bigint {
-  const match = /^(-?)(\d+)\.(\d{2,6})$/.exec(usd);
-  if (!match?.[2] || match[3] === undefined) throw new Error(`not a USD amount: ${usd}`);
-  const value = BigInt(match[2]) * 1_000_000n + BigInt(match[3].padEnd(6, '0'));
-  return match[1] === '-' ? -value : value;
-}
-
-const percent = (part: bigint, whole: bigint) => (whole === 0n ? 0 : Math.round((Number(part) / Number(whole)) * 1000) / 10);
-
-/** A batch's items as charged: cost at the lane's price, the batch's fee shared by cost in finishing order, the baseline at the preferred model's list price. */
-function countBatch(batch: BatchBody, rows: ResultRow[], preferred: Model): CountedItem[] {
-  const counted = rows.filter((row) => row.status === 'succeeded' || row.status === 'failed');
-  const costs = counted.map((row) => (row.status === 'succeeded' && row.usage ? priceOf(LANES[row.lane as Lane].prices, BigInt(row.usage.input_tokens), BigInt(row.usage.output_tokens)) : 0n));
-  const batchCost = costs.reduce((sum, cost) => sum + cost, 0n);
-  const fee = ceilDiv(batchCost * FEE_BPS, 10_000n);
-  expect(micros(batch.cost.charged)).toBe(batchCost + fee);
-  let through = 0n;
-  return counted.map((row, k) => {
-    const cost = costs[k] ?? 0n;
-    const before = through;
-    through += cost;
-    const usage = row.usage ?? { input_tokens: 0, output_tokens: 0 };
-    return {
-      batchId: batch.id,
-      customerItemId: row.customer_item_id,
-      model: row.model,
-      lane: row.lane as Lane,
-      status: row.status,
-      inputTokens: BigInt(usage.input_tokens),
-      outputTokens: BigInt(usage.output_tokens),
-      cost,
-      feeShare: batchCost === 0n ? 0n : (fee * through) / batchCost - (fee * before) / batchCost,
-      baseline: row.status === 'succeeded' ? priceOf(LIST[preferred], BigInt(usage.input_tokens), BigInt(usage.output_tokens)) : 0n,
-    };
-  });
-}
-
-type Expected = { items: number; succeeded: number; failed: number; input_tokens: number; output_tokens: number; provider_cost: bigint; platform_fee: bigint; total: bigint; baseline: bigint; savings: bigint; percent: number };
-
-function expectedOf(items: CountedItem[]): Expected {
-  const sum = (pick: (item: CountedItem) => bigint) => items.reduce((total, item) => total + pick(item), 0n);
-  const cost = sum((item) => item.cost);
-  const fee = sum((item) => item.feeShare);
-  const baseline = sum((item) => item.baseline);
-  return {
-    items: items.length,
-    succeeded: items.filter((item) => item.status === 'succeeded').length,
-    failed: items.filter((item) => item.status === 'failed').length,
-    input_tokens: Number(sum((item) => item.inputTokens)),
-    output_tokens: Number(sum((item) => item.outputTokens)),
-    provider_cost: cost,
-    platform_fee: fee,
-    total: cost + fee,
-    baseline,
-    savings: baseline - cost - fee,
-    percent: percent(baseline - cost - fee, baseline),
-  };
-}
-
-function figuresOf(figures: Figures): Expected {
-  return {
-    items: figures.items.total,
-    succeeded: figures.items.succeeded,
-    failed: figures.items.failed,
-    input_tokens: figures.input_tokens,
-    output_tokens: figures.output_tokens,
-    provider_cost: micros(figures.cost.provider_cost),
-    platform_fee: micros(figures.cost.platform_fee),
-    total: micros(figures.cost.total),
-    baseline: micros(figures.baseline),
-    savings: micros(figures.savings.amount),
-    percent: figures.savings.percent,
-  };
-}
-
 const T0 = new Date('2031-05-10T10:00:00Z');
 const RANGE_QUERY = 'from=2031-05-10&to=2031-05-11';
 
@@ -216,7 +100,9 @@ async function run(org: Registered, manifest: Record<string, unknown>, preferred
   const submitted = await submit(server, org.key, manifest);
   if (submitted.status !== 201) throw new Error(`submit answered ${submitted.status}: ${JSON.stringify(submitted.body)}`);
   const batch = await waitForStatus(server, org.key, submitted.body.id, TERMINAL_STATUSES);
-  return countBatch(batch, await allResults(server, org.key, batch.id), preferred);
+  const rows = await allResults(server, org.key, batch.id);
+  // Each item's baseline is at the batch's preferred model's list price.
+  return countBatch(batch, rows, { feeBps: FEE_BPS, lanePrices: (row) => LANES[row.lane as Lane].prices, listPrices: () => LIST[preferred] }, (item) => item);
 }
 
 function report(key: string, query = ''): Promise<ApiResponse<ReportBody>> {
@@ -249,7 +135,7 @@ const succeeded = (items: CountedItem[]) => items.filter((item) => item.status =
 /** What items were charged: lane cost and fee share. */
 const charged = (items: CountedItem[]) => items.reduce((sum, item) => sum + item.cost + item.feeShare, 0n);
 /** The same tokens on another lane, rounded up item by item, plus the fee on their sum. */
-const on = (items: CountedItem[], laneId: Lane) => withFee(succeeded(items).reduce((sum, item) => sum + priceOf(LANES[laneId].prices, item.inputTokens, item.outputTokens), 0n));
+const on = (items: CountedItem[], laneId: Lane) => withFee(succeeded(items).reduce((sum, item) => sum + priceOf(LANES[laneId].prices, item.inputTokens, item.outputTokens), 0n), FEE_BPS);
 
 describe('the timeline this file counts', () => {
   it('routes each batch as the catalog implies, with succeeded and failed items', () => {

@@ -4,22 +4,15 @@
  * input, and logs that never carry a password, a session token or a link's token (outside the
  * development outbox's own notice).
  */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, linkOf, PASSWORD, readOutbox, signIn, signUp, uniqueEmail, waitForMail } from '../helpers/browser.ts';
+import { captureLogs } from '../helpers/logs.ts';
 import { errorCode, startTestServer, type ApiResponse, type TestServer } from '../helpers/server.ts';
 
-const lines: string[] = [];
+const { logger, lines } = captureLogs();
 let server: TestServer;
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  server = await startTestServer({ signupPerHour: 1_000_000, signinFailuresPerAccount: 5, signinFailuresPerAddress: 12, starterCreditsMicros: 2_500_000 }, { logger: pino({ level: 'trace' }, sink) });
+  server = await startTestServer({ signupPerHour: 1_000_000, signinFailuresPerAccount: 5, signinFailuresPerAddress: 12, starterCreditsMicros: 2_500_000 }, { logger });
 });
 afterAll(async () => server?.stop());
 

@@ -22,161 +22,54 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { allResults, detailPaths, submit, TERMINAL_STATUSES, waitForStatus, type BatchBody, type ResultRow } from '../helpers/batch-requests.ts';
 import { grantMicros, ledgerRows } from '../helpers/money.ts';
+import { FEE_BPS, LANE_LIMITS, LIST, reportCatalog, type Model } from '../helpers/report-catalog.ts';
 import { createKey, errorCode, registerOrg, startTestServer, type ApiResponse, type Registered, type TestServer } from '../helpers/server.ts';
+import { countBatch, expectedOf, feeOn, figuresOf, micros, type CountedItem, type Expected, type Figures, type Prices, type Pricing } from '../helpers/usage-arithmetic.ts';
 
-const FEE_BPS = 500n;
-/** Sync list prices, micro-USD per million tokens: [input, output]. */
-const LIST = { large: [3_000_000n, 15_000_000n], small: [400_000n, 1_600_000n] } as const;
-type Model = keyof typeof LIST;
 /** Each lane's provider and its price (the list price less the lane's discount). */
-const LANES: Record<string, { provider: string; prices: readonly [bigint, bigint] }> = {
+const LANES: Record<string, { provider: string; prices: Prices }> = {
   'east-sync': { provider: 'east', prices: [2_700_000n, 13_500_000n] }, // large, 10% off
   'west-batch': { provider: 'west', prices: [200_000n, 800_000n] }, // small, 50% off
   'west-sync': { provider: 'west', prices: [320_000n, 1_280_000n] }, // small, 20% off
 };
 
-const LIMITS = { max_items_per_job: 1000, max_bytes_per_job: 10_000_000 };
-const CATALOG = {
-  platform_fee_bps: Number(FEE_BPS),
-  providers: [
-    { id: 'east', name: 'East (simulated)', kind: 'sandbox' },
-    { id: 'west', name: 'West (simulated)', kind: 'sandbox' },
-  ],
-  models: [
-    { id: 'large', provider: 'east', display_name: 'Large', operations: ['responses'], input_per_million: '3.00', output_per_million: '15.00', expected_output_tokens: 50, default_max_output_tokens: 256, equivalents: ['small'] },
-    { id: 'small', provider: 'west', display_name: 'Small', operations: ['responses'], input_per_million: '0.40', output_per_million: '1.60', expected_output_tokens: 50, default_max_output_tokens: 256, equivalents: [] },
-  ],
-  lanes: [
-    { id: 'east-sync', provider: 'east', mode: 'sync', region: 'us', models: ['large'], discount_bps: 1000, zero_data_retention: false, self_hosted: false, expected_turnaround_seconds: 60, ...LIMITS },
-    { id: 'west-batch', provider: 'west', mode: 'batch', region: 'us', models: ['small'], discount_bps: 5000, zero_data_retention: false, self_hosted: false, expected_turnaround_seconds: 3600, ...LIMITS },
-    { id: 'west-sync', provider: 'west', mode: 'sync', region: 'eu', models: ['small'], discount_bps: 2000, zero_data_retention: false, self_hosted: false, expected_turnaround_seconds: 60, ...LIMITS },
-  ],
-};
+const CATALOG = reportCatalog([
+  { id: 'east-sync', provider: 'east', mode: 'sync', region: 'us', models: ['large'], discount_bps: 1000, zero_data_retention: false, self_hosted: false, expected_turnaround_seconds: 60, ...LANE_LIMITS },
+  { id: 'west-batch', provider: 'west', mode: 'batch', region: 'us', models: ['small'], discount_bps: 5000, zero_data_retention: false, self_hosted: false, expected_turnaround_seconds: 3600, ...LANE_LIMITS },
+  { id: 'west-sync', provider: 'west', mode: 'sync', region: 'eu', models: ['small'], discount_bps: 2000, zero_data_retention: false, self_hosted: false, expected_turnaround_seconds: 60, ...LANE_LIMITS },
+]);
 
-type Figures = {
-  items: { total: number; succeeded: number; failed: number };
-  input_tokens: number;
-  output_tokens: number;
-  cost: { provider_cost: string; platform_fee: string; total: string };
-  baseline: string;
-  savings: { amount: string; percent: number };
-};
 type UsageBody = { object: string; from: string; to: string; group_by: string; currency: string; final: boolean; data: (Figures & { key: string })[]; totals: Figures };
 type Grouping = 'day' | 'model' | 'provider' | 'lane';
 
-/** One finished item as this file computes it by hand. */
-interface CountedItem {
-  batchId: string;
+/** One finished item as this file computes it by hand, with when it finished and its lane's provider. */
+interface UsageItem extends CountedItem {
   finishedAt: Date;
-  model: string;
   provider: string;
-  lane: string;
-  status: string;
-  inputTokens: bigint;
-  outputTokens: bigint;
-  cost: bigint;
-  feeShare: bigint;
-  baseline: bigint;
-}
-
-const ceilDiv = (numerator: bigint, denominator: bigint) => (numerator + denominator - 1n) / denominator;
-
-/** "-0.0123" → -12300n. */
-function micros(usd: string): bigint {
-  const match = /^(-?)(\d+)\.(\d{2,6})$/.exec(usd);
-  if (!match?.[2] || match[3] === undefined) throw new Error(`not a USD amount: ${usd}`);
-  const value = BigInt(match[2]) * 1_000_000n + BigInt(match[3].padEnd(6, '0'));
-  return match[1] === '-' ? -value : value;
 }
 
 /**
- * A batch's items as charged: each succeeded item's cost at its lane's price and its baseline at
- * its preferred model's list price (the model named in its customer_item_id), both rounded up;
- * the batch's fee (5% of its cost, rounded up) shared over its items in finishing order so that
- * item k gets ⌊F·Cₖ/C⌋ − ⌊F·Cₖ₋₁/C⌋ (Cₖ: the batch's cost up to item k). `finishedAt` by lane.
+ * A batch's items as charged (`countBatch`), each succeeded item's baseline at its preferred
+ * model's list price (the model named in its customer_item_id), each item's cost checked against
+ * its result's. `finishedAt` by lane.
  */
-function countBatch(batch: BatchBody, rows: ResultRow[], finishedAt: (row: ResultRow) => Date): CountedItem[] {
-  const counted = rows.filter((row) => row.status === 'succeeded' || row.status === 'failed');
-  const costs = counted.map((row) => {
-    if (row.status !== 'succeeded' || !row.usage) return 0n;
-    const [input, output] = LANES[row.lane]?.prices ?? [0n, 0n];
-    return ceilDiv(BigInt(row.usage.input_tokens) * input + BigInt(row.usage.output_tokens) * output, 1_000_000n);
-  });
-  const batchCost = costs.reduce((sum, cost) => sum + cost, 0n);
-  const fee = ceilDiv(batchCost * FEE_BPS, 10_000n);
-  // What settlement charged is the cost plus the fee: the hand computation agrees with the ledger.
-  expect(micros(batch.cost.charged)).toBe(batchCost + fee);
-  let through = 0n;
-  return counted.map((row, k) => {
-    const cost = costs[k] ?? 0n;
-    const before = through;
-    through += cost;
-    const feeShare = batchCost === 0n ? 0n : (fee * through) / batchCost - (fee * before) / batchCost;
-    expect(row.cost === null ? 0n : micros(row.cost)).toBe(cost);
-    const preferred = LIST[row.customer_item_id.split('-')[1] as Model];
-    const usage = row.usage ?? { input_tokens: 0, output_tokens: 0 };
-    return {
-      batchId: batch.id,
-      finishedAt: finishedAt(row),
-      model: row.model,
-      provider: LANES[row.lane]?.provider ?? 'unknown',
-      lane: row.lane,
-      status: row.status,
-      inputTokens: BigInt(usage.input_tokens),
-      outputTokens: BigInt(usage.output_tokens),
-      cost,
-      feeShare,
-      baseline: row.status === 'succeeded' ? ceilDiv(BigInt(usage.input_tokens) * preferred[0] + BigInt(usage.output_tokens) * preferred[1], 1_000_000n) : 0n,
-    };
+function usageItems(batch: BatchBody, rows: ResultRow[], finishedAt: (row: ResultRow) => Date): UsageItem[] {
+  const pricing: Pricing = { feeBps: FEE_BPS, lanePrices: (row) => LANES[row.lane]?.prices ?? [0n, 0n], listPrices: (row) => LIST[row.customer_item_id.split('-')[1] as Model] };
+  return countBatch(batch, rows, pricing, (item, row) => {
+    expect(row.cost === null ? 0n : micros(row.cost)).toBe(item.cost);
+    return { ...item, finishedAt: finishedAt(row), provider: LANES[row.lane]?.provider ?? 'unknown' };
   });
 }
 
-/** Figures in numbers, to compare with a response's. */
-type Expected = { key?: string; items: number; succeeded: number; failed: number; input_tokens: number; output_tokens: number; provider_cost: bigint; platform_fee: bigint; total: bigint; baseline: bigint; savings: bigint; percent: number };
-
-function expectedOf(items: CountedItem[], key?: string): Expected {
-  const sum = (pick: (item: CountedItem) => bigint) => items.reduce((total, item) => total + pick(item), 0n);
-  const cost = sum((item) => item.cost);
-  const fee = sum((item) => item.feeShare);
-  const baseline = sum((item) => item.baseline);
-  const savings = baseline - cost - fee;
-  return {
-    ...(key !== undefined ? { key } : {}),
-    items: items.length,
-    succeeded: items.filter((item) => item.status === 'succeeded').length,
-    failed: items.filter((item) => item.status === 'failed').length,
-    input_tokens: Number(sum((item) => item.inputTokens)),
-    output_tokens: Number(sum((item) => item.outputTokens)),
-    provider_cost: cost,
-    platform_fee: fee,
-    total: cost + fee,
-    baseline,
-    savings,
-    percent: baseline === 0n ? 0 : Math.round((Number(savings) / Number(baseline)) * 1000) / 10,
-  };
-}
-
-function figuresOf(figures: Figures, key?: string): Expected {
+/** A response's figures in numbers (`figuresOf`), each amount first checked to be one the API writes. */
+function responseFigures(figures: Figures, key?: string): Expected {
   for (const amount of [figures.cost.provider_cost, figures.cost.platform_fee, figures.cost.total, figures.baseline, figures.savings.amount]) {
     expect(amount).toMatch(/^-?\d+\.\d{2,6}$/);
   }
-  return {
-    ...(key !== undefined ? { key } : {}),
-    items: figures.items.total,
-    succeeded: figures.items.succeeded,
-    failed: figures.items.failed,
-    input_tokens: figures.input_tokens,
-    output_tokens: figures.output_tokens,
-    provider_cost: micros(figures.cost.provider_cost),
-    platform_fee: micros(figures.cost.platform_fee),
-    total: micros(figures.cost.total),
-    baseline: micros(figures.baseline),
-    savings: micros(figures.savings.amount),
-    percent: figures.savings.percent,
-  };
+  return figuresOf(figures, key);
 }
 
-const keyOf: Record<Grouping, (item: CountedItem) => string> = {
+const keyOf: Record<Grouping, (item: UsageItem) => string> = {
   day: (item) => item.finishedAt.toISOString().slice(0, 10),
   model: (item) => item.model,
   provider: (item) => item.provider,
@@ -184,14 +77,14 @@ const keyOf: Record<Grouping, (item: CountedItem) => string> = {
 };
 
 /** The report this file expects for [from, to): groups in key order; `days` lists the days of a by-day report. */
-function expectedReport(items: CountedItem[], from: Date, to: Date, groupBy: Grouping, days?: string[]) {
+function expectedReport(items: UsageItem[], from: Date, to: Date, groupBy: Grouping, days?: string[]) {
   const inRange = items.filter((item) => item.finishedAt >= from && item.finishedAt < to);
   const keys = days ?? [...new Set(inRange.map(keyOf[groupBy]))].sort();
   return { data: keys.map((key) => expectedOf(inRange.filter((item) => keyOf[groupBy](item) === key), key)), totals: expectedOf(inRange) };
 }
 
 function reportOf(body: UsageBody) {
-  return { data: body.data.map((group) => figuresOf(group, group.key)), totals: figuresOf(body.totals) };
+  return { data: body.data.map((group) => responseFigures(group, group.key)), totals: responseFigures(body.totals) };
 }
 
 const at = (iso: string) => new Date(iso);
@@ -221,7 +114,7 @@ let catalogDirectory: string;
 let orgA: Registered;
 let orgB: Registered;
 /** Org A's items finished in the timeline, by batch. */
-const counted = new Map<string, CountedItem[]>();
+const counted = new Map<string, UsageItem[]>();
 const batchIds: Record<'a1' | 'a2' | 'a3' | 'a4' | 'a5' | 'b1', string> = { a1: '', a2: '', a3: '', a4: '', a5: '', b1: '' };
 /** A report of 2031-03-12 read while A4's batch job was still running. */
 let whileA4Ran: UsageBody;
@@ -251,7 +144,7 @@ async function waitForUnits(batchId: string, expected: { sync: number; batch: nu
 
 async function finish(org: Registered, batchId: string, finishedAt: (row: ResultRow) => Date): Promise<void> {
   const batch = await waitForStatus(server, org.key, batchId, TERMINAL_STATUSES);
-  counted.set(batchId, countBatch(batch, await allResults(server, org.key, batchId), finishedAt));
+  counted.set(batchId, usageItems(batch, await allResults(server, org.key, batchId), finishedAt));
 }
 
 beforeAll(async () => {
@@ -401,7 +294,7 @@ describe('GET /v1/usage and the credit ledger', () => {
     // The items before midnight finished first: their share of the fee F is ⌊F · their cost / the batch's cost⌋.
     const a4 = itemsOfBatches('a4');
     const cost = (items: CountedItem[]) => items.reduce((sum, item) => sum + item.cost, 0n);
-    const fee = ceilDiv(cost(a4) * FEE_BPS, 10_000n);
+    const fee = feeOn(cost(a4), FEE_BPS);
     expect(micros(before.body.totals.cost.platform_fee)).toBe((fee * cost(a4.filter((item) => item.lane === 'east-sync'))) / cost(a4));
   });
 
@@ -413,7 +306,7 @@ describe('GET /v1/usage and the credit ledger', () => {
     expect(whileA4Ran.final).toBe(false);
     expect(whileA4Ran.totals.items.total).toBe(doneBeforeMidnight.length);
     expect(micros(whileA4Ran.totals.cost.provider_cost)).toBe(cost);
-    expect(micros(whileA4Ran.totals.cost.platform_fee)).toBe(ceilDiv(cost * FEE_BPS, 10_000n));
+    expect(micros(whileA4Ran.totals.cost.platform_fee)).toBe(feeOn(cost, FEE_BPS));
   });
 });
 

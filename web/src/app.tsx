@@ -12,6 +12,7 @@ import { VerifyEmailPage } from './pages/auth/verify-email.tsx';
 import { BatchDetailPage } from './pages/batches/batch-detail.tsx';
 import { BatchesPage } from './pages/batches/batches-list.tsx';
 import { BillingPage } from './pages/billing.tsx';
+import { OptimizationPage } from './pages/optimization/optimization.tsx';
 import { NotFoundPage, SessionUnavailablePage } from './pages/status-pages.tsx';
 import { UsagePage } from './pages/usage.tsx';
 import { matchPath, Redirect, RouterProvider, safeReturnPath, useRouter } from './router.tsx';
@@ -40,6 +41,7 @@ function dashboardPage(path: string): ReactNode | null {
   if (path === '/batches') return <BatchesPage />;
   if (path === '/billing') return <BillingPage />;
   if (path === '/usage') return <UsagePage />;
+  if (path === '/optimization') return <OptimizationPage />;
   const batch = matchPath('/batches/:id', path);
   if (batch?.['id']) return <BatchDetailPage key={batch['id']} batchId={batch['id']} />;
   return null;

@@ -1,17 +1,9 @@
 /** SQL for import files' lines (OpenAI Batch output and input files, reduced to what pricing needs). */
 import { sql, type Kysely } from 'kysely';
-import type { DB } from '../schema.ts';
+import type { DB, ImportLinesTable } from '../schema.ts';
 
-export interface StoredImportLine {
-  batch_id: string;
-  custom_id: string;
-  status_code: number | null;
-  error_code: string | null;
-  model: string | null;
-  endpoint: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-}
+/** One line as stored, less where it stands in its file. */
+export type StoredImportLine = Omit<ImportLinesTable, 'file_id' | 'line_index'>;
 
 export async function appendImportLines(db: Kysely<DB>, fileId: string, firstLine: number, lines: readonly StoredImportLine[]): Promise<void> {
   if (lines.length === 0) return;

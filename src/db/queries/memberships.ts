@@ -1,37 +1,29 @@
 /** SQL for memberships (users in an org, with their role). */
-import type { Insertable, Kysely } from 'kysely';
-import type { DB, Executor, MembershipsTable, Role } from '../schema.ts';
+import type { Insertable } from 'kysely';
+import type { Executor, MembershipsTable, Role } from '../schema.ts';
 
-export async function listMembers(db: Kysely<DB>, orgId: string) {
+/** What a member is shown with: who, their verification state, their role and since when. */
+const MEMBER_COLUMNS = ['users.id as user_id', 'users.email', 'users.email_verified_at', 'memberships.role', 'memberships.created_at'] as const;
+
+/** The members of an org, oldest first. */
+export async function listMembers(db: Executor, orgId: string) {
   return db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id as user_id', 'users.email', 'memberships.role', 'memberships.created_at'])
+    .select(MEMBER_COLUMNS)
     .where('memberships.org_id', '=', orgId)
     .orderBy('memberships.created_at')
     .orderBy('users.id')
     .execute();
 }
 
-/** Members of an org as the members page shows them: with their verification state. */
-export async function listMembersWithUsers(db: Executor, orgId: string) {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id as user_id', 'users.email', 'users.email_verified_at', 'memberships.role', 'memberships.created_at'])
-    .where('memberships.org_id', '=', orgId)
-    .orderBy('memberships.created_at')
-    .orderBy('users.id')
-    .execute();
-}
-
-export type MemberRow = Awaited<ReturnType<typeof listMembersWithUsers>>[number];
+export type MemberRow = Awaited<ReturnType<typeof listMembers>>[number];
 
 export async function findMember(db: Executor, orgId: string, userId: string): Promise<MemberRow | undefined> {
   return db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id as user_id', 'users.email', 'users.email_verified_at', 'memberships.role', 'memberships.created_at'])
+    .select(MEMBER_COLUMNS)
     .where('memberships.org_id', '=', orgId)
     .where('memberships.user_id', '=', userId)
     .executeTakeFirst();

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../schema.ts';
-import { usageItemsCtes } from './usage.ts';
+import { USAGE_SUMS, usageItemsCtes, type UsageSumsRow } from './usage.ts';
 
 /** How many example items each group names. */
 const EXAMPLES_PER_GROUP = 5;
@@ -29,7 +29,7 @@ function analysedCtes(orgId: string, from: Date, to: Date, withinSeconds: number
     )`;
 }
 
-export interface AnalysisGroupRow {
+export interface AnalysisGroupRow extends UsageSumsRow {
   group_id: string;
   sla_tier: string;
   routing_mode: string;
@@ -50,12 +50,6 @@ export interface AnalysisGroupRow {
   /** Finished within `withinSeconds` of their batch's submission. */
   within_window: boolean;
   items: number;
-  input_tokens: number;
-  output_tokens: number;
-  provider_cost_micros: number;
-  platform_fee_micros: number;
-  baseline_micros: number;
-  unsettled: number;
   /** The first items of the group to finish. */
   examples: { batch_id: string; customer_item_id: string }[];
 }
@@ -72,12 +66,7 @@ export async function analysisGroups(db: Kysely<DB>, orgId: string, from: Date, 
       group_id, sla_tier, routing_mode, privacy_tier, allowed_regions, fee_bps, operation, model, model_options,
       assigned_model, lane_id, provider, status, rescued, within_window,
       count(*)::int as items,
-      sum(input_tokens)::bigint as input_tokens,
-      sum(output_tokens)::bigint as output_tokens,
-      sum(cost)::bigint as provider_cost_micros,
-      sum(fee)::bigint as platform_fee_micros,
-      sum(baseline)::bigint as baseline_micros,
-      count(*) filter (where not settled)::int as unsettled,
+      ${USAGE_SUMS},
       coalesce(jsonb_agg(jsonb_build_object('batch_id', batch_id, 'customer_item_id', customer_item_id) order by rank) filter (where rank <= ${EXAMPLES_PER_GROUP}), '[]'::jsonb) as examples
     from ranked
     group by group_id, sla_tier, routing_mode, privacy_tier, allowed_regions, fee_bps, operation, model, model_options,

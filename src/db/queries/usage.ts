@@ -23,10 +23,8 @@ const CLOCK_SKEW_MARGIN_MS = 60 * 60 * 1000;
 /** The last instant every driver passes through faithfully (a five-digit year does not). */
 const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-export interface UsageGroupRow {
-  key: string;
-  succeeded: number;
-  failed: number;
+/** Usage's sums over a group of `usage_items` rows, as `USAGE_SUMS` selects them. */
+export interface UsageSumsRow {
   input_tokens: number;
   output_tokens: number;
   provider_cost_micros: number;
@@ -34,6 +32,21 @@ export interface UsageGroupRow {
   baseline_micros: number;
   /** Items of batches not settled yet, whose fee share is provisional. */
   unsettled: number;
+}
+
+/** The select list of `UsageSumsRow`, for a query grouping `usage_items` rows. */
+export const USAGE_SUMS: RawBuilder<unknown> = sql`
+  sum(input_tokens)::bigint as input_tokens,
+  sum(output_tokens)::bigint as output_tokens,
+  sum(cost)::bigint as provider_cost_micros,
+  sum(fee)::bigint as platform_fee_micros,
+  sum(baseline)::bigint as baseline_micros,
+  count(*) filter (where not settled)::int as unsettled`;
+
+export interface UsageGroupRow extends UsageSumsRow {
+  key: string;
+  succeeded: number;
+  failed: number;
 }
 
 /**
@@ -124,12 +137,7 @@ export async function sumUsage(db: Kysely<DB>, orgId: string, from: Date, to: Da
       ${GROUP_KEY[grouping]} as key,
       count(*) filter (where status = 'succeeded')::int as succeeded,
       count(*) filter (where status = 'failed')::int as failed,
-      sum(input_tokens)::bigint as input_tokens,
-      sum(output_tokens)::bigint as output_tokens,
-      sum(cost)::bigint as provider_cost_micros,
-      sum(fee)::bigint as platform_fee_micros,
-      sum(baseline)::bigint as baseline_micros,
-      count(*) filter (where not settled)::int as unsettled
+      ${USAGE_SUMS}
     from usage_items
     group by 1`.execute(db);
   return result.rows;

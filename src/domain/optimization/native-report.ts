@@ -11,7 +11,7 @@ import { analysisGroups, type AnalysisGroupRow } from '../../db/queries/optimiza
 import type { Principal } from '../context.ts';
 import { SLA_TIERS, SLA_WINDOW_SECONDS } from '../manifest.ts';
 import type { RoutingContext } from '../quotes.ts';
-import { add, NOTHING, present as presentFigures, usageRange, type Sums } from '../usage.ts';
+import { add, NOTHING, present as presentFigures, sumsOf, usageRange, type Sums } from '../usage.ts';
 import { recommend, repricingScope } from './recommendations.ts';
 import { laneById, makeRerouter } from './repricing.ts';
 
@@ -20,23 +20,15 @@ export interface NativeReportQuery {
   to?: string | undefined;
 }
 
-function sumsOf(row: AnalysisGroupRow): Sums {
-  return {
-    succeeded: row.status === 'succeeded' ? row.items : 0,
-    failed: row.status === 'failed' ? row.items : 0,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    providerCost: row.provider_cost_micros,
-    platformFee: row.platform_fee_micros,
-    baseline: row.baseline_micros,
-    unsettled: row.unsettled,
-  };
+/** A group's sums: its items all succeeded or all failed. */
+function sumsOfGroup(row: AnalysisGroupRow): Sums {
+  return sumsOf({ ...row, succeeded: row.status === 'succeeded' ? row.items : 0, failed: row.status === 'failed' ? row.items : 0 });
 }
 
 /** The groups' sums by `keyOf`, in key order (or in `keys`' order, listing each even when empty). */
 function breakdown(rows: readonly AnalysisGroupRow[], keyOf: (row: AnalysisGroupRow) => string, keys?: readonly string[]) {
   const sums = new Map<string, Sums>();
-  for (const row of rows) sums.set(keyOf(row), add(sums.get(keyOf(row)) ?? NOTHING, sumsOf(row)));
+  for (const row of rows) sums.set(keyOf(row), add(sums.get(keyOf(row)) ?? NOTHING, sumsOfGroup(row)));
   return (keys ?? [...sums.keys()].sort()).map((key) => ({ key, ...presentFigures(sums.get(key) ?? NOTHING) }));
 }
 
@@ -44,7 +36,7 @@ function breakdown(rows: readonly AnalysisGroupRow[], keyOf: (row: AnalysisGroup
 export async function nativeReport(ctx: RoutingContext, principal: Principal, query: NativeReportQuery) {
   const { from, to } = usageRange(query, ctx.clock.now());
   const rows = await analysisGroups(ctx.db, principal.orgId, from, to, SLA_WINDOW_SECONDS.standard);
-  const totals = rows.reduce((sum, row) => add(sum, sumsOf(row)), NOTHING);
+  const totals = rows.reduce((sum, row) => add(sum, sumsOfGroup(row)), NOTHING);
   const { recommendations, totalEffectMicros } = await recommend(ctx.catalog, await makeRerouter(ctx), repricingScope(ctx.db, principal.orgId, from, to), rows);
   const charged = totals.providerCost + totals.platformFee;
   return {

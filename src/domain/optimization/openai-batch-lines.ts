@@ -6,24 +6,14 @@
  * embeddings. Nothing of a prompt or an answer is kept.
  * @example parseImportLine(JSON.parse(text), 'openai_batch_output', 'lines[3]')
  */
-import type { ImportFormat } from '../../db/schema.ts';
+import type { ImportFormat, ImportLinesTable } from '../../db/schema.ts';
 import type { Operation } from '../catalog.ts';
 import type { ErrorDetail } from '../errors.ts';
 
 export type { ImportFormat };
 
-/** What one line of an import file keeps. */
-export interface ImportLine {
-  custom_id: string;
-  /** The response's HTTP status; null on input lines and on output lines carrying only an error. */
-  status_code: number | null;
-  /** Why the request failed (output lines), else null. */
-  error_code: string | null;
-  model: string | null;
-  endpoint: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-}
+/** What one line of an import file keeps; the OpenAI batch it belongs to is stored beside it. */
+export type ImportLine = Omit<ImportLinesTable, 'file_id' | 'line_index' | 'batch_id'>;
 
 type Json = Record<string, unknown>;
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,7 +4,7 @@ import { listActivity } from '../../domain/activity.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import type { App } from '../app.ts';
 import { principalOf } from '../authentication.ts';
-import { decodeCursor, encodeCursor } from '../schemas.ts';
+import { pageBody, PageQueryFields, pageRequest } from '../schemas.ts';
 
 export function registerActivityRoute(app: App, ctx: DomainContext): void {
   app.get(
@@ -18,8 +18,7 @@ export function registerActivityRoute(app: App, ctx: DomainContext): void {
         security: [{ bearer: [] }],
         querystring: Type.Object(
           {
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            ...PageQueryFields,
             mine: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
@@ -27,9 +26,9 @@ export function registerActivityRoute(app: App, ctx: DomainContext): void {
       },
     },
     async (request) => {
-      const { limit, cursor, mine } = request.query;
-      const page = await listActivity(ctx, principalOf(request), mine === true, limit ?? 20, cursor !== undefined ? decodeCursor(cursor) : null);
-      return { data: page.data, has_more: page.next !== null, next_cursor: page.next ? encodeCursor(page.next) : null };
+      const { limit, after } = pageRequest(request.query);
+      const page = await listActivity(ctx, principalOf(request), request.query.mine === true, limit, after);
+      return pageBody(page.data, page.next);
     },
   );
 }

@@ -1,6 +1,6 @@
 /** /v1/batches: submit (with Idempotency-Key), list, read, cancel. */
 import { Type } from 'typebox';
-import { BatchParams, decodeCursor, encodeCursor } from '../schemas.ts';
+import { BatchParams, pageBody, PageQueryFields, pageRequest } from '../schemas.ts';
 import { cancelBatch, getBatch, listOrgBatches, presentBatch, submitBatch, type BatchContext } from '../../domain/batches.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { resolveManifest, type ManifestRequest } from '../../domain/files.ts';
@@ -63,19 +63,15 @@ export function registerBatchRoutes(app: App, ctx: BatchContext, bodyLimit: numb
         summary: "List the org's batches, newest first, a page at a time",
         security: [{ bearer: [] }],
         querystring: Type.Object(
-          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+          PageQueryFields,
           { additionalProperties: false },
         ),
       },
     },
     async (request) => {
-      const after = request.query.cursor !== undefined ? decodeCursor(request.query.cursor) : null;
-      const page = await listOrgBatches(ctx, principalOf(request), request.query.limit ?? 20, after);
-      return {
-        data: await Promise.all(page.rows.map((batch) => presentBatch(ctx, batch))),
-        has_more: page.next !== null,
-        next_cursor: page.next ? encodeCursor(page.next) : null,
-      };
+      const { limit, after } = pageRequest(request.query);
+      const page = await listOrgBatches(ctx, principalOf(request), limit, after);
+      return pageBody(await Promise.all(page.rows.map((batch) => presentBatch(ctx, batch))), page.next);
     },
   );
 

@@ -4,7 +4,7 @@ import { getBilling, listLedger, listReservations } from '../../domain/billing.t
 import type { DomainContext } from '../../domain/context.ts';
 import type { App } from '../app.ts';
 import { principalOf } from '../authentication.ts';
-import { decodeCursor, encodeCursor } from '../schemas.ts';
+import { pageBody, PageQueryFields, pageRequest } from '../schemas.ts';
 
 const tags = ['billing'];
 const security = [{ bearer: [] }];
@@ -43,8 +43,7 @@ export function registerBillingRoutes(app: App, ctx: DomainContext): void {
         security,
         querystring: Type.Object(
           {
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            ...PageQueryFields,
             entry_type: Type.Optional(
               Type.Union([Type.Literal('grant'), Type.Literal('reservation'), Type.Literal('capture'), Type.Literal('release'), Type.Literal('adjustment')]),
             ),
@@ -54,9 +53,9 @@ export function registerBillingRoutes(app: App, ctx: DomainContext): void {
       },
     },
     async (request) => {
-      const { limit, cursor, entry_type: entryType } = request.query;
-      const page = await listLedger(ctx, principalOf(request), entryType, limit ?? 20, cursor !== undefined ? decodeCursor(cursor) : null);
-      return { data: page.data, has_more: page.next !== null, next_cursor: page.next ? encodeCursor(page.next) : null };
+      const { limit, after } = pageRequest(request.query);
+      const page = await listLedger(ctx, principalOf(request), request.query.entry_type, limit, after);
+      return pageBody(page.data, page.next);
     },
   );
 }

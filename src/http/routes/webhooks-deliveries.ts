@@ -4,7 +4,7 @@ import { getDelivery, listOrgDeliveries, redeliver } from '../../domain/webhook-
 import type { WebhookContext } from '../../domain/webhooks.ts';
 import type { App } from '../app.ts';
 import { originOf, principalOf } from '../authentication.ts';
-import { decodeCursor, encodeCursor, Id } from '../schemas.ts';
+import { Id, pageBody, PageQueryFields, pageRequest } from '../schemas.ts';
 
 const tags = ['webhooks'];
 const security = [{ bearer: [] }];
@@ -21,8 +21,7 @@ export function registerWebhookDeliveryRoutes(app: App, ctx: WebhookContext): vo
         security,
         querystring: Type.Object(
           {
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            ...PageQueryFields,
             batch_id: Type.Optional(Id('Only deliveries of this batch')),
             status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('cancelled')])),
             event_type: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z_.]+$' })),
@@ -32,15 +31,11 @@ export function registerWebhookDeliveryRoutes(app: App, ctx: WebhookContext): vo
       },
     },
     async (request) => {
-      const { limit, cursor, batch_id: batchId, status, event_type: eventType } = request.query;
-      const page = await listOrgDeliveries(
-        ctx,
-        principalOf(request),
-        { ...(batchId !== undefined ? { batchId } : {}), ...(status !== undefined ? { status } : {}), ...(eventType !== undefined ? { eventType } : {}) },
-        limit ?? 20,
-        cursor !== undefined ? decodeCursor(cursor) : null,
-      );
-      return { data: page.data, has_more: page.next !== null, next_cursor: page.next ? encodeCursor(page.next) : null };
+      const { batch_id: batchId, status, event_type: eventType } = request.query;
+      const { limit, after } = pageRequest(request.query);
+      const filter = { ...(batchId !== undefined ? { batchId } : {}), ...(status !== undefined ? { status } : {}), ...(eventType !== undefined ? { eventType } : {}) };
+      const page = await listOrgDeliveries(ctx, principalOf(request), filter, limit, after);
+      return pageBody(page.data, page.next);
     },
   );
 

@@ -80,10 +80,21 @@ async function errorOf(response: Response): Promise<ApiRequestError> {
   });
 }
 
+/** A body sent as it is (a file's bytes, streamed by the browser) rather than as JSON. */
+class RawBody {
+  readonly content: Blob;
+  readonly contentType: string;
+
+  constructor(content: Blob, contentType: string) {
+    this.content = content;
+    this.contentType = contentType;
+  }
+}
+
 /** Sends one request to the API; resolves with the parsed JSON body (undefined for 204). */
 export async function apiRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = body instanceof RawBody ? body.contentType : 'application/json';
   if (STATE_CHANGING.has(method) && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
   let response: Response;
   try {
@@ -91,7 +102,7 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
       method,
       headers,
       credentials: 'same-origin',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: body instanceof RawBody ? body.content : JSON.stringify(body) } : {}),
     });
   } catch {
     throw new ApiRequestError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
@@ -120,4 +131,6 @@ export const api = {
   put: <T>(path: string, body?: unknown) => apiRequest<T>('PUT', path, body),
   patch: <T>(path: string, body?: unknown) => apiRequest<T>('PATCH', path, body),
   delete: <T>(path: string) => apiRequest<T>('DELETE', path),
+  /** POSTs a file's bytes as the body, with its content type (`application/jsonl`). */
+  upload: <T>(path: string, file: Blob, contentType: string) => apiRequest<T>('POST', path, new RawBody(file, contentType)),
 };

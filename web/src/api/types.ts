@@ -279,3 +279,121 @@ export interface UsageReport {
   data: (UsageFigures & { key: string })[];
   totals: UsageFigures;
 }
+
+export interface Savings {
+  amount: string;
+  percent: number;
+}
+
+export interface Recommendation {
+  id: 'priority_to_standard' | 'fastest_to_sla_aware' | 'cheaper_equivalent';
+  title: string;
+  effect: Savings;
+  cost: string;
+  alternative_cost: string;
+  items: { count: number; examples: { batch_id?: string | null; customer_item_id?: string; custom_id?: string }[] };
+  changes: { model: string; lane: string; alternative_model: string; alternative_lane: string; items: number; cost: string; alternative_cost: string; effect: string }[];
+  measured_after: { recommendation: string; items: number }[];
+  explanation: string;
+}
+
+export type LaneMode = 'batch' | 'sync' | null;
+
+/** GET /v1/batches/optimization-report: the org's own batches over a range. */
+export interface NativeOptimizationReport {
+  object: 'optimization_report';
+  source: 'batchrouter';
+  from: string;
+  to: string;
+  final: boolean;
+  totals: UsageFigures;
+  by_lane: (UsageFigures & { key: string; mode: LaneMode })[];
+  by_model: (UsageFigures & { key: string })[];
+  by_sla_tier: (UsageFigures & { key: string })[];
+  recommendations: Recommendation[];
+  potential_savings: Savings;
+}
+
+export type NotPricedReason = 'model_not_in_catalog' | 'not_an_openai_model' | 'endpoint_not_supported' | 'operation_not_supported' | 'no_lane';
+
+export interface ImportFigures {
+  key: string;
+  items: number;
+  priced: number;
+  input_tokens: number;
+  output_tokens: number;
+  openai_cost: string;
+  batchrouter_cost: string;
+  savings: Savings;
+}
+
+export interface ImportItem {
+  custom_id: string;
+  batch_id: string | null;
+  model: string | null;
+  endpoint: string | null;
+  status: 'succeeded' | 'failed' | 'missing';
+  error_code: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  openai_cost: string | null;
+  batchrouter_cost: string | null;
+  lane: string | null;
+  savings: string | null;
+  not_priced_reason: NotPricedReason | null;
+}
+
+/** GET /v1/batches/optimization-report?import_provider=openai: a workload that ran on OpenAI Batch, re-priced. */
+export interface ImportOptimizationReport {
+  object: 'optimization_report';
+  source: 'openai_import';
+  import_provider: 'openai';
+  import_file_id: string | null;
+  import_input_file_id: string | null;
+  routed_as: { sla_tier: string; routing_mode: string };
+  notice: string | null;
+  totals: {
+    items: { total: number; succeeded: number; failed: number; missing: number; priced: number; not_priced: number };
+    input_tokens: number;
+    output_tokens: number;
+    openai_cost: string;
+    batchrouter_cost: { provider_cost: string; platform_fee: string; total: string };
+    savings: Savings;
+  };
+  not_priced: { reason: NotPricedReason; items: number; models: string[] }[];
+  by_model: ImportFigures[];
+  by_lane: (ImportFigures & { mode: LaneMode })[];
+  recommendations: Recommendation[];
+  potential_savings: Savings;
+  items: ImportItem[];
+  next_items_cursor: string | null;
+}
+
+/** POST /v1/files?purpose=import */
+export interface ImportFile {
+  id: string;
+  purpose: 'import';
+  filename: string;
+  bytes: number;
+  item_count: number;
+  import_format: 'openai_batch_output' | 'openai_batch_input';
+}
+
+/** /v1/auth/account/provider-keys/openai */
+export interface ProviderKey {
+  provider: string;
+  /** Masked: `sk-…wxyz`. */
+  api_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** POST /v1/imports/openai */
+export interface OpenAIImport {
+  output_file_id: string;
+  input_file_id: string | null;
+  batches: { id: string; status: string; endpoint: string; created_at: string; output_lines: number; input_lines: number }[];
+  skipped: { id: string; status: string; reason: string }[];
+  lines: { output: number; input: number; unreadable: number };
+  report_url: string;
+}

@@ -1,9 +1,12 @@
 /**
  * A bar chart drawn as SVG: columns over time (`orientation="columns"`, for days) or one bar per
  * category (`"bars"`, for models, providers, lanes). It is an image with a title and a summary for
- * screen readers; the page shows the same figures as a table beside it.
+ * screen readers (`chartSummary`); the page shows the same figures as a table beside it
+ * (`ChartFigures`). Negative values (savings that were a loss) draw left of a zero line.
  */
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
+import { formatCount } from '../format.ts';
+import { DataTable, type Column } from './data-table.tsx';
 
 export interface ChartBar {
   key: string;
@@ -18,7 +21,8 @@ interface BarChartProps {
   summary: string;
   bars: readonly ChartBar[];
   orientation: 'columns' | 'bars';
-  formatAxis(value: number): string;
+  /** How the value axis of columns is labelled (bars show each value instead); counts by default. */
+  formatAxis?(value: number): string;
 }
 
 const WIDTH = 720;
@@ -51,7 +55,7 @@ export function BarChart(props: BarChartProps) {
   );
 }
 
-function Columns({ bars, formatAxis }: BarChartProps) {
+function Columns({ bars, formatAxis = formatCount }: BarChartProps) {
   const top = niceCeiling(Math.max(0, ...bars.map((bar) => bar.value)));
   const left = 64;
   const chartTop = 12;
@@ -91,29 +95,61 @@ function Columns({ bars, formatAxis }: BarChartProps) {
 }
 
 function Bars({ bars }: BarChartProps) {
-  const top = Math.max(0, ...bars.map((bar) => bar.value)) || 1;
+  // Bars grow right from zero, or left of it for negative values (a saving that cost more).
+  const low = Math.min(0, ...bars.map((bar) => bar.value));
+  const span = Math.max(0, ...bars.map((bar) => bar.value)) - low || 1;
   const labelWidth = 220;
   const valueWidth = 110;
   const plotWidth = WIDTH - labelWidth - valueWidth;
+  const zero = labelWidth + (-low / span) * plotWidth;
   return (
     <g>
+      {low < 0 && (
+        <g className="chart-grid">
+          <line x1={zero} x2={zero} y1={6} y2={bars.length * 34 + 18} />
+        </g>
+      )}
       {bars.map((bar, index) => {
         const y = 12 + index * 34;
-        const width = Math.max(bar.value > 0 ? 2 : 0, (bar.value / top) * plotWidth);
+        const width = Math.max(bar.value !== 0 ? 2 : 0, (Math.abs(bar.value) / span) * plotWidth);
+        const x = bar.value < 0 ? zero - width : zero;
         return (
           <g key={bar.key}>
             <text x={labelWidth - 8} y={y + 17} textAnchor="end" className="chart-label">
               {bar.label.length > 30 ? `${bar.label.slice(0, 29)}…` : bar.label}
             </text>
-            <rect className="chart-bar" x={labelWidth} y={y} width={width} height={24} rx={3}>
+            <rect className={bar.value < 0 ? 'chart-bar negative' : 'chart-bar'} x={x} y={y} width={width} height={24} rx={3}>
               <title>{`${bar.label}: ${bar.display}`}</title>
             </rect>
-            <text x={labelWidth + width + 6} y={y + 17} className="chart-value">
+            <text x={Math.max(x + width, zero) + 6} y={y + 17} className="chart-value">
               {bar.display}
             </text>
           </g>
         );
       })}
     </g>
+  );
+}
+
+/** What a screen reader hears of a chart of `things` ("models"): how many, the highest, and the lowest when below zero. */
+export function chartSummary(bars: readonly ChartBar[], things: string): string {
+  if (!bars.some((bar) => bar.value !== 0)) return `Nothing in ${bars.length} ${things}.`;
+  const sorted = [...bars].sort((a, b) => b.value - a.value);
+  const top = sorted[0];
+  const bottom = sorted[sorted.length - 1];
+  const highest = top && top.value > 0 ? `; highest: ${top.label} at ${top.display}` : '';
+  const lowest = bottom && bottom.value < 0 ? `; lowest: ${bottom.label} at ${bottom.display}` : '';
+  return `${bars.length} ${things}${highest}${lowest}.`;
+}
+
+/** The figures behind a chart as a table, folded away under it (one `<tr>` per bar, as children). */
+export function ChartFigures({ title, columns, children }: { title: string; columns: readonly (string | Column)[]; children: ReactNode }) {
+  return (
+    <details className="chart-data">
+      <summary>Show the figures as a table</summary>
+      <DataTable caption={title} columns={columns}>
+        {children}
+      </DataTable>
+    </details>
   );
 }

@@ -1,4 +1,4 @@
-/** Small pieces of display: sections, summary cards, a secret shown once, status badges, progress. */
+/** Small pieces of display: sections and links to them, summary cards, a secret shown once, status badges, progress. */
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { CopyButton } from './buttons.tsx';
 import { capitalize, formatCount } from '../format.ts';
@@ -16,6 +16,21 @@ export function Section({ id, title, description, children, actions }: { id: str
       </header>
       {children}
     </section>
+  );
+}
+
+/** Links to the sections of a long page: `[id, label]` pairs, in page order. */
+export function SectionNav({ label, sections }: { label: string; sections: readonly (readonly [id: string, label: string])[] }) {
+  return (
+    <nav aria-label={label} className="section-nav">
+      <ul>
+        {sections.map(([id, text]) => (
+          <li key={id}>
+            <a href={`#${id}`}>{text}</a>
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }
 
@@ -70,6 +85,7 @@ const STATUS_TONES: Record<string, string> = {
   disabled: 'bad',
   revoked: 'muted',
   cancelled: 'muted',
+  missing: 'muted',
 };
 
 export function StatusBadge({ status }: { status: string }) {

@@ -2,8 +2,11 @@
 import type { ReactNode } from 'react';
 import type { ApiRequestError } from '../api/client.ts';
 
-/** An API error as the person should read it: the API's own message, and the request id to quote. */
-export function ErrorNotice({ error, title }: { error: ApiRequestError | undefined; title?: string }) {
+/**
+ * An API error as the person should read it: the API's own message, the request id to quote, and,
+ * when the page knows better than the API what to do in the dashboard, its `advice`.
+ */
+export function ErrorNotice({ error, title, advice }: { error: ApiRequestError | undefined; title?: string | undefined; advice?: ReactNode }) {
   if (!error) return null;
   return (
     <div className="notice error" role="alert" data-code={error.code}>
@@ -19,6 +22,7 @@ export function ErrorNotice({ error, title }: { error: ApiRequestError | undefin
         </ul>
       )}
       {error.requestId && <span className="request-id"> (request {error.requestId})</span>}
+      {advice && <p className="advice">{advice}</p>}
     </div>
   );
 }

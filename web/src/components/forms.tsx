@@ -71,6 +71,12 @@ export function formValue(form: HTMLFormElement, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** The file chosen in a named file input of a submitted form (null when none was chosen). */
+export function formFile(form: HTMLFormElement, name: string): File | null {
+  const value = new FormData(form).get(name);
+  return value instanceof File && value.name !== '' ? value : null;
+}
+
 /** An onSubmit handler that stops the browser's own submission and passes the form on. */
 export function onSubmitForm(handler: (form: HTMLFormElement) => void | Promise<void>) {
   return (event: FormEvent<HTMLFormElement>) => {

@@ -10,6 +10,7 @@ import { ErrorNotice } from './feedback.tsx';
 const NAVIGATION = [
   { to: '/batches', label: 'Batches' },
   { to: '/usage', label: 'Usage' },
+  { to: '/optimization', label: 'Optimization' },
   { to: '/billing', label: 'Billing' },
   { to: '/account', label: 'Account settings' },
 ];

@@ -1,10 +1,10 @@
 /** Billing: the balance (held, reserved, available), the reservations of running batches, the ledger and the grants. */
 import { useState } from 'react';
 import type { Billing, LedgerEntry, LedgerEntryType, List, Reservation } from '../api/types.ts';
+import { DataTable, PagedTable } from '../components/data-table.tsx';
 import { Section, Stat, StatusBadge } from '../components/display.tsx';
 import { ErrorNotice, Loading } from '../components/feedback.tsx';
 import { SelectField } from '../components/forms.tsx';
-import { LoadMore } from '../components/load-more.tsx';
 import { capitalize, formatDateTime, formatUsd } from '../format.ts';
 import { usePagedList, useResource, useTitle, type PagedList } from '../hooks.ts';
 import { Link } from '../router.tsx';
@@ -37,35 +37,22 @@ export function BillingPage() {
         <ErrorNotice error={reservations.error} />
         {reservations.data && reservations.data.data.length === 0 && <p className="hint">No batch is holding a reservation.</p>}
         {reservations.data && reservations.data.data.length > 0 && (
-          <div className="table-wrap">
-            <table data-testid="reservations-table">
-              <caption className="visually-hidden">Reservations</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Batch</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Reserved</th>
-                  <th scope="col">Submitted</th>
-                </tr>
-              </thead>
-              <tbody>
-                {reservations.data.data.map((reservation) => (
-                  <tr key={reservation.batch_id}>
-                    <th scope="row">
-                      <Link to={`/batches/${reservation.batch_id}`}>
-                        <code>{reservation.batch_id}</code>
-                      </Link>
-                    </th>
-                    <td>
-                      <StatusBadge status={reservation.status} />
-                    </td>
-                    <td>{formatUsd(reservation.reserved)}</td>
-                    <td>{formatDateTime(reservation.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Reservations" testId="reservations-table" columns={['Batch', 'Status', 'Reserved', 'Submitted']}>
+            {reservations.data.data.map((reservation) => (
+              <tr key={reservation.batch_id}>
+                <th scope="row">
+                  <Link to={`/batches/${reservation.batch_id}`}>
+                    <code>{reservation.batch_id}</code>
+                  </Link>
+                </th>
+                <td>
+                  <StatusBadge status={reservation.status} />
+                </td>
+                <td>{formatUsd(reservation.reserved)}</td>
+                <td>{formatDateTime(reservation.created_at)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
       <Section id="grants" title="Grants" description="Credits added to this workspace.">
@@ -91,44 +78,26 @@ export function BillingPage() {
   );
 }
 
+const LEDGER_COLUMNS = ['When', 'Type', { label: 'Amount', numeric: true }, { label: 'Balance after', numeric: true }, 'Reason'];
+
 function LedgerTable({ list, caption, testId, empty }: { list: PagedList<LedgerEntry>; caption: string; testId: string; empty: string }) {
   return (
-    <>
-      <ErrorNotice error={list.error} />
-      {list.loading && list.items.length === 0 && <Loading>Loading…</Loading>}
-      {!list.loading && !list.error && list.items.length === 0 && <p className="hint">{empty}</p>}
-      {list.items.length > 0 && (
-        <div className="table-wrap">
-          <table data-testid={testId}>
-            <caption className="visually-hidden">{caption}</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Type</th>
-                <th scope="col" className="number">
-                  Amount
-                </th>
-                <th scope="col" className="number">
-                  Balance after
-                </th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((entry) => (
-                <tr key={entry.id}>
-                  <td>{formatDateTime(entry.created_at)}</td>
-                  <td>{capitalize(entry.entry_type)}</td>
-                  <td className={`number ${entry.amount.startsWith('-') ? 'negative' : 'positive'}`}>{formatUsd(entry.amount)}</td>
-                  <td className="number">{formatUsd(entry.balance_after)}</td>
-                  <td>{entry.reason ?? '--'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+    <PagedTable
+      list={list}
+      what="entries"
+      caption={caption}
+      testId={testId}
+      columns={LEDGER_COLUMNS}
+      empty={<p className="hint">{empty}</p>}
+      row={(entry) => (
+        <tr key={entry.id}>
+          <td>{formatDateTime(entry.created_at)}</td>
+          <td>{capitalize(entry.entry_type)}</td>
+          <td className={`number ${entry.amount.startsWith('-') ? 'negative' : 'positive'}`}>{formatUsd(entry.amount)}</td>
+          <td className="number">{formatUsd(entry.balance_after)}</td>
+          <td>{entry.reason ?? '--'}</td>
+        </tr>
       )}
-      <LoadMore list={list} what="entries" />
-    </>
+    />
   );
 }

@@ -2,10 +2,11 @@
 import { useState } from 'react';
 import { withQuery } from '../api/client.ts';
 import type { UsageFigures, UsageGrouping, UsageReport } from '../api/types.ts';
-import { BarChart, type ChartBar } from '../components/bar-chart.tsx';
+import { BarChart, ChartFigures, chartSummary, type ChartBar } from '../components/bar-chart.tsx';
+import { DayRangeFields, useDayRange } from '../components/date-range.tsx';
 import { Section, Stat } from '../components/display.tsx';
 import { ErrorNotice, Loading } from '../components/feedback.tsx';
-import { Field, SelectField } from '../components/forms.tsx';
+import { SelectField } from '../components/forms.tsx';
 import { formatCount, formatDay, formatUsd, usdValue } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
 
@@ -26,30 +27,17 @@ const GROUPINGS: { value: Exclude<UsageGrouping, 'day'>; label: string }[] = [
   { value: 'lane', label: 'Lane' },
 ];
 
-function isoDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-function addDays(day: string, days: number): string {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return isoDay(date);
-}
-
 function barsOf(report: UsageReport | undefined, metric: Metric, label: (key: string) => string): ChartBar[] {
   return (report?.data ?? []).map((row) => ({ key: row.key, label: label(row.key), value: METRICS[metric].value(row), display: METRICS[metric].display(row) }));
 }
 
 export function UsagePage() {
   useTitle('Usage');
-  const today = isoDay(new Date());
-  const [from, setFrom] = useState(addDays(today, -29));
-  const [through, setThrough] = useState(today);
+  const range = useDayRange();
   const [metric, setMetric] = useState<Metric>('cost');
   const [grouping, setGrouping] = useState<Exclude<UsageGrouping, 'day'>>('model');
-  const range = { from, to: through === '' ? undefined : addDays(through, 1) };
-  const byDay = useResource<UsageReport>(withQuery('/v1/usage', { ...range, group_by: 'day' }));
-  const byGroup = useResource<UsageReport>(withQuery('/v1/usage', { ...range, group_by: grouping }));
+  const byDay = useResource<UsageReport>(withQuery('/v1/usage', { ...range.query, group_by: 'day' }));
+  const byGroup = useResource<UsageReport>(withQuery('/v1/usage', { ...range.query, group_by: grouping }));
   const totals = byDay.data?.totals;
   const metricInfo = METRICS[metric];
   const groupLabel = GROUPINGS.find((item) => item.value === grouping)?.label ?? grouping;
@@ -61,8 +49,7 @@ export function UsagePage() {
         <p className="description">What this workspace&apos;s finished items used, cost and saved against each item&apos;s preferred model at its sync list price. Days are UTC.</p>
       </header>
       <form className="inline-form card" aria-label="Usage range" onSubmit={(event) => event.preventDefault()}>
-        <Field label="From" name="from" type="date" value={from} max={through} onChange={(event) => setFrom(event.target.value)} />
-        <Field label="Through" name="through" type="date" value={through} min={from} onChange={(event) => setThrough(event.target.value)} />
+        <DayRangeFields range={range} />
         <SelectField label="Measure" name="metric" value={metric} onChange={(event) => setMetric(event.target.value as Metric)} options={Object.entries(METRICS).map(([value, info]) => ({ value, label: info.label }))} />
       </form>
       <ErrorNotice error={byDay.error ?? byGroup.error} />
@@ -95,41 +82,22 @@ export function UsagePage() {
 }
 
 function UsageChart({ report, bars, orientation, title, metric, keyLabel }: { report: UsageReport; bars: ChartBar[]; orientation: 'columns' | 'bars'; title: string; metric: Metric; keyLabel: string }) {
-  const top = bars.reduce<ChartBar | null>((best, bar) => (best === null || bar.value > best.value ? bar : best), null);
-  const summary = top && top.value > 0 ? `${bars.length} ${keyLabel.toLowerCase()}s; highest: ${top.label} at ${top.display}.` : `Nothing in ${bars.length} ${keyLabel.toLowerCase()}s.`;
   return (
     <>
-      <BarChart title={title} summary={summary} bars={bars} orientation={orientation} formatAxis={METRICS[metric].axis} />
-      <details className="chart-data">
-        <summary>Show the figures as a table</summary>
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{keyLabel}</th>
-                <th scope="col" className="number">Items</th>
-                <th scope="col" className="number">Tokens in / out</th>
-                <th scope="col" className="number">Cost</th>
-                <th scope="col" className="number">Saved</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.data.map((row) => (
-                <tr key={row.key}>
-                  <th scope="row">{orientation === 'columns' ? formatDay(row.key) : row.key}</th>
-                  <td className="number">{formatCount(row.items.total)}</td>
-                  <td className="number">
-                    {formatCount(row.input_tokens)} / {formatCount(row.output_tokens)}
-                  </td>
-                  <td className="number">{formatUsd(row.cost.total)}</td>
-                  <td className="number">{formatUsd(row.savings.amount)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
+      <BarChart title={title} summary={chartSummary(bars, `${keyLabel.toLowerCase()}s`)} bars={bars} orientation={orientation} formatAxis={METRICS[metric].axis} />
+      <ChartFigures title={title} columns={[keyLabel, { label: 'Items', numeric: true }, { label: 'Tokens in / out', numeric: true }, { label: 'Cost', numeric: true }, { label: 'Saved', numeric: true }]}>
+        {report.data.map((row) => (
+          <tr key={row.key}>
+            <th scope="row">{orientation === 'columns' ? formatDay(row.key) : row.key}</th>
+            <td className="number">{formatCount(row.items.total)}</td>
+            <td className="number">
+              {formatCount(row.input_tokens)} / {formatCount(row.output_tokens)}
+            </td>
+            <td className="number">{formatUsd(row.cost.total)}</td>
+            <td className="number">{formatUsd(row.savings.amount)}</td>
+          </tr>
+        ))}
+      </ChartFigures>
     </>
   );
 }

@@ -4,6 +4,7 @@
  * API quickstart and the browser sessions.
  */
 import type { ApiKey, BrowserSession, List, Member } from '../../api/types.ts';
+import { SectionNav } from '../../components/display.tsx';
 import { Loading } from '../../components/feedback.tsx';
 import { useResource, useTitle } from '../../hooks.ts';
 import { useCurrentSession } from '../../session.tsx';
@@ -48,15 +49,7 @@ export function AccountSettingsPage() {
       </header>
       {(sessions.loading || members.loading) && !sessions.data && !members.data && <Loading>Loading account settings...</Loading>}
       <AccountSummary current={current} sessions={sessions.data?.data} members={members.data?.data} />
-      <nav aria-label="Account settings sections" className="section-nav">
-        <ul>
-          {SECTIONS.map(([id, label]) => (
-            <li key={id}>
-              <a href={`#${id}`}>{label}</a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <SectionNav label="Account settings sections" sections={SECTIONS} />
       <PreferencesSection />
       <DeliveryWebhookSection />
       <ProfileSection />

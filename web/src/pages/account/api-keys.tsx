@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { ApiKey, CreatedApiKey, List } from '../../api/types.ts';
 import { ConfirmButton } from '../../components/buttons.tsx';
+import { DataTable } from '../../components/data-table.tsx';
 import { OneTimeSecret, Section, StatusBadge } from '../../components/display.tsx';
 import { ErrorNotice, Loading, SuccessNotice } from '../../components/feedback.tsx';
 import { Field, formValue, onSubmitForm, SelectField, SubmitButton } from '../../components/forms.tsx';
@@ -71,57 +72,41 @@ export function ApiKeysSection({ keys }: { keys: Resource<List<ApiKey>> }) {
       {keys.loading && !keys.data && <Loading>Loading API keys…</Loading>}
       {keys.data && list.length === 0 && <p className="hint">No API keys yet.</p>}
       {list.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                {canManage && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((key) => {
-                const status = keyStatus(key);
-                return (
-                  <tr key={key.api_key_id} data-testid={`api-key-${key.api_key_id}`}>
-                    <th scope="row">
-                      {key.name ?? 'Unnamed key'}
-                      <code className="key-display">{key.display}</code>
-                    </th>
-                    <td>{ROLE_LABELS[key.role]}</td>
-                    <td>
-                      <StatusBadge status={status} />
-                    </td>
-                    <td>{formatDateTime(key.created_at)}</td>
-                    <td>{formatDateTime(key.last_used_at, 'Never')}</td>
-                    <td>{formatDateTime(key.expires_at, 'Never')}</td>
-                    {canManage && (
-                      <td>
-                        {status !== 'revoked' && (
-                          <ConfirmButton
-                            accessibleLabel={`Revoke key ${key.name ?? key.display}`}
-                            question={`Revoke ${key.name ?? key.display}?`}
-                            confirmText="Revoke"
-                            disabled={revoke.pending}
-                            onConfirm={() => revoke.run(key)}
-                          >
-                            Revoke
-                          </ConfirmButton>
-                        )}
-                      </td>
+        <DataTable caption="API keys" columns={['Key', 'Role', 'Status', 'Created', 'Last used', 'Expires', canManage && 'Actions']}>
+          {list.map((key) => {
+            const status = keyStatus(key);
+            return (
+              <tr key={key.api_key_id} data-testid={`api-key-${key.api_key_id}`}>
+                <th scope="row">
+                  {key.name ?? 'Unnamed key'}
+                  <code className="key-display">{key.display}</code>
+                </th>
+                <td>{ROLE_LABELS[key.role]}</td>
+                <td>
+                  <StatusBadge status={status} />
+                </td>
+                <td>{formatDateTime(key.created_at)}</td>
+                <td>{formatDateTime(key.last_used_at, 'Never')}</td>
+                <td>{formatDateTime(key.expires_at, 'Never')}</td>
+                {canManage && (
+                  <td>
+                    {status !== 'revoked' && (
+                      <ConfirmButton
+                        accessibleLabel={`Revoke key ${key.name ?? key.display}`}
+                        question={`Revoke ${key.name ?? key.display}?`}
+                        confirmText="Revoke"
+                        disabled={revoke.pending}
+                        onConfirm={() => revoke.run(key)}
+                      >
+                        Revoke
+                      </ConfirmButton>
                     )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </DataTable>
       )}
     </Section>
   );

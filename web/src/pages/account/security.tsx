@@ -8,7 +8,7 @@ import { formatDateTime } from '../../format.ts';
 import { useAction } from '../../hooks.ts';
 import { Link } from '../../router.tsx';
 import { useCurrentSession } from '../../session.tsx';
-import { PASSWORD_HINT, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
+import { NewPasswordField, RepeatPasswordField } from '../auth/password-fields.tsx';
 
 export function SecuritySection({ onPasswordChanged }: { onPasswordChanged(): void }) {
   const current = useCurrentSession();
@@ -40,8 +40,8 @@ export function SecuritySection({ onPasswordChanged }: { onPasswordChanged(): vo
         <ErrorNotice error={changePassword.error} />
         <SuccessNotice>{changed}</SuccessNotice>
         <Field label="Current password" name="current_password" type="password" autoComplete="current-password" required error={changePassword.error?.detailFor('current_password')} />
-        <Field label="New password" name="new_password" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} maxLength={PASSWORD_MAX_LENGTH} hint={PASSWORD_HINT} error={changePassword.error?.detailFor('new_password')} />
-        <Field label="Repeat the new password" name="confirmation" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} maxLength={PASSWORD_MAX_LENGTH} />
+        <NewPasswordField label="New password" name="new_password" error={changePassword.error?.detailFor('new_password')} />
+        <RepeatPasswordField />
         <SubmitButton pending={changePassword.pending} pendingText="Changing…">
           Change password
         </SubmitButton>

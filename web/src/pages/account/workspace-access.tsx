@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../../api/client.ts';
 import type { Invitation, List, Member, Role } from '../../api/types.ts';
 import { ConfirmButton } from '../../components/buttons.tsx';
+import { DataTable } from '../../components/data-table.tsx';
 import { Section } from '../../components/display.tsx';
 import { EmptyState, ErrorNotice, Loading, SuccessNotice } from '../../components/feedback.tsx';
 import { Field, formValue, onSubmitForm, SelectField, SubmitButton } from '../../components/forms.tsx';
@@ -63,60 +64,46 @@ export function WorkspaceAccessSection({ members }: { members: Resource<List<Mem
         <EmptyState title="No workspace members found.">Invite teammates to create real workspace membership instead of relying on automatic account attachment.</EmptyState>
       )}
       {list.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Workspace members</caption>
-            <thead>
-              <tr>
-                <th scope="col">Member</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                <th scope="col">Email verified</th>
-                {canManage && <th scope="col">Actions</th>}
+        <DataTable caption="Workspace members" columns={['Member', 'Role', 'Joined', 'Email verified', canManage && 'Actions']}>
+          {list.map((member) => {
+            const you = member.user_id === current.user.id;
+            return (
+              <tr key={member.user_id} data-testid={`member-${member.email}`}>
+                <th scope="row">
+                  {member.email}
+                  {you && <span className="tag">you</span>}
+                </th>
+                <td>
+                  {canManage ? (
+                    <form className="row-form" onSubmit={onSubmitForm((form) => changeRole(member, form))}>
+                      <SelectField label={`Role of ${member.email}`} hiddenLabel name="role" options={roles.some((role) => role.value === member.role) ? roles : [{ value: member.role, label: ROLE_LABELS[member.role] }, ...roles]} defaultValue={member.role} />
+                      <button type="submit" className="button small" disabled={act.pending} aria-label={`Update role of ${member.email}`}>
+                        Update role
+                      </button>
+                    </form>
+                  ) : (
+                    ROLE_LABELS[member.role]
+                  )}
+                </td>
+                <td>{formatDateTime(member.joined_at)}</td>
+                <td>{formatDateTime(member.email_verified_at, 'Not verified')}</td>
+                {canManage && (
+                  <td>
+                    <ConfirmButton
+                      accessibleLabel={`Remove ${member.email}`}
+                      question={you ? 'Leave this workspace?' : `Remove ${member.email}?`}
+                      confirmText={you ? 'Leave' : 'Remove'}
+                      disabled={act.pending}
+                      onConfirm={() => act.run(`${member.email} was removed from the workspace.`, () => api.delete(`/v1/auth/account/members/${encodeURIComponent(member.user_id)}`))}
+                    >
+                      Remove
+                    </ConfirmButton>
+                  </td>
+                )}
               </tr>
-            </thead>
-            <tbody>
-              {list.map((member) => {
-                const you = member.user_id === current.user.id;
-                return (
-                  <tr key={member.user_id} data-testid={`member-${member.email}`}>
-                    <th scope="row">
-                      {member.email}
-                      {you && <span className="tag">you</span>}
-                    </th>
-                    <td>
-                      {canManage ? (
-                        <form className="row-form" onSubmit={onSubmitForm((form) => changeRole(member, form))}>
-                          <SelectField label={`Role of ${member.email}`} hiddenLabel name="role" options={roles.some((role) => role.value === member.role) ? roles : [{ value: member.role, label: ROLE_LABELS[member.role] }, ...roles]} defaultValue={member.role} />
-                          <button type="submit" className="button small" disabled={act.pending} aria-label={`Update role of ${member.email}`}>
-                            Update role
-                          </button>
-                        </form>
-                      ) : (
-                        ROLE_LABELS[member.role]
-                      )}
-                    </td>
-                    <td>{formatDateTime(member.joined_at)}</td>
-                    <td>{formatDateTime(member.email_verified_at, 'Not verified')}</td>
-                    {canManage && (
-                      <td>
-                        <ConfirmButton
-                          accessibleLabel={`Remove ${member.email}`}
-                          question={you ? 'Leave this workspace?' : `Remove ${member.email}?`}
-                          confirmText={you ? 'Leave' : 'Remove'}
-                          disabled={act.pending}
-                          onConfirm={() => act.run(`${member.email} was removed from the workspace.`, () => api.delete(`/v1/auth/account/members/${encodeURIComponent(member.user_id)}`))}
-                        >
-                          Remove
-                        </ConfirmButton>
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       {canManage && <PendingInvitations invitations={invitations} onRevoke={(invitation) => act.run(`Invitation to ${invitation.email} revoked.`, () => api.post(`${INVITATIONS}/${encodeURIComponent(invitation.id)}/revoke`))} />}
     </Section>

@@ -11,7 +11,7 @@ import { formatDateTime } from '../../format.ts';
 import { useAction, useResource, useTitle } from '../../hooks.ts';
 import { Link, useRouter } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
-import { PASSWORD_HINT, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
+import { NewPasswordField } from './password-fields.tsx';
 
 export function AcceptInvitationPage() {
   useTitle('Join a workspace');
@@ -82,7 +82,7 @@ export function AcceptInvitationPage() {
       ) : (
         <form className="stack" aria-label="Accept the invitation" onSubmit={onSubmitForm((form) => accept.run(formValue(form, 'password')))}>
           <Field label="Email" name="email" type="email" autoComplete="username" value={invitation.email} readOnly />
-          <Field label="Choose a password" name="password" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} maxLength={PASSWORD_MAX_LENGTH} hint={PASSWORD_HINT} error={accept.error?.detailFor('password')} />
+          <NewPasswordField label="Choose a password" name="password" error={accept.error?.detailFor('password')} />
           <SubmitButton pending={accept.pending} pendingText="Joining…">
             Create account and join
           </SubmitButton>

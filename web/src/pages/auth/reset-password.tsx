@@ -2,12 +2,12 @@
 import { useState } from 'react';
 import { api, ApiRequestError } from '../../api/client.ts';
 import { ErrorNotice, SuccessNotice } from '../../components/feedback.tsx';
-import { Field, formValue, onSubmitForm, SubmitButton } from '../../components/forms.tsx';
+import { formValue, onSubmitForm, SubmitButton } from '../../components/forms.tsx';
 import { AuthLayout } from '../../components/layout.tsx';
 import { useAction, useTitle } from '../../hooks.ts';
 import { Link, useRouter } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
-import { PASSWORD_HINT, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
+import { NewPasswordField, RepeatPasswordField } from './password-fields.tsx';
 
 export function ResetPasswordPage() {
   useTitle('Choose a new password');
@@ -44,8 +44,8 @@ export function ResetPasswordPage() {
         </>
       ) : (
         <form className="stack" aria-label="Choose a new password" onSubmit={onSubmitForm((form) => reset.run(formValue(form, 'password'), formValue(form, 'confirmation')))}>
-          <Field label="New password" name="password" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} maxLength={PASSWORD_MAX_LENGTH} hint={PASSWORD_HINT} error={reset.error?.detailFor('password')} />
-          <Field label="Repeat the new password" name="confirmation" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} maxLength={PASSWORD_MAX_LENGTH} />
+          <NewPasswordField label="New password" name="password" error={reset.error?.detailFor('password')} />
+          <RepeatPasswordField />
           <SubmitButton pending={reset.pending} pendingText="Saving…">
             Set new password
           </SubmitButton>

@@ -7,7 +7,7 @@ import { AuthLayout } from '../../components/layout.tsx';
 import { useAction, useTitle } from '../../hooks.ts';
 import { Link } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
-import { PASSWORD_HINT, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
+import { NewPasswordField } from './password-fields.tsx';
 
 export function SignUpPage() {
   useTitle('Create your account');
@@ -31,7 +31,7 @@ export function SignUpPage() {
         onSubmit={onSubmitForm((form) => signUp.run(formValue(form, 'email'), formValue(form, 'password'), formValue(form, 'workspace_name')))}
       >
         <Field label="Email" name="email" type="email" autoComplete="email" required error={error?.detailFor('email')} />
-        <Field label="Password" name="password" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} maxLength={PASSWORD_MAX_LENGTH} hint={PASSWORD_HINT} error={error?.detailFor('password')} />
+        <NewPasswordField label="Password" name="password" error={error?.detailFor('password')} />
         <Field label="Workspace name (optional)" name="workspace_name" autoComplete="organization" maxLength={100} hint="Shown to teammates you invite. You can rename it later." error={error?.detailFor('workspace_name')} />
         <SubmitButton pending={signUp.pending} pendingText="Creating account…">
           Create account

@@ -1,5 +1,6 @@
 /** The lower parts of a batch's page: the lanes it used or rejected, and its first results. */
 import type { BillingReceipt, ResultsPage } from '../../api/types.ts';
+import { DataTable } from '../../components/data-table.tsx';
 import { Section, StatusBadge } from '../../components/display.tsx';
 import { ErrorNotice, Loading } from '../../components/feedback.tsx';
 import { formatCount, formatUsd } from '../../format.ts';
@@ -12,29 +13,17 @@ export function BatchLanes({ receipt }: { receipt: BillingReceipt }) {
       {receipt.lanes_used.length === 0 ? (
         <p className="hint">No lane has finished an item yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="lanes-used">
-            <caption className="visually-hidden">Lanes used</caption>
-            <thead>
-              <tr>
-                <th scope="col">Lane</th>
-                <th scope="col">Items succeeded</th>
-                <th scope="col">Provider cost</th>
-              </tr>
-            </thead>
-            <tbody>
-              {receipt.lanes_used.map((lane) => (
-                <tr key={lane.lane_id}>
-                  <th scope="row">
-                    <code>{lane.lane_id}</code>
-                  </th>
-                  <td>{formatCount(lane.items_succeeded)}</td>
-                  <td>{formatUsd(lane.provider_cost)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Lanes used" testId="lanes-used" columns={['Lane', 'Items succeeded', 'Provider cost']}>
+          {receipt.lanes_used.map((lane) => (
+            <tr key={lane.lane_id}>
+              <th scope="row">
+                <code>{lane.lane_id}</code>
+              </th>
+              <td>{formatCount(lane.items_succeeded)}</td>
+              <td>{formatUsd(lane.provider_cost)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {receipt.lanes_rejected.length > 0 && (
         <details className="rejected">
@@ -60,35 +49,20 @@ export function ResultsPreview({ results, itemCount }: { results: Resource<Resul
       <ErrorNotice error={results.error} />
       {results.data && rows.length === 0 && <p className="hint">No item has finished yet.</p>}
       {rows.length > 0 && (
-        <div className="table-wrap">
-          <table data-testid="results-table">
-            <caption className="visually-hidden">Results</caption>
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Status</th>
-                <th scope="col">Model</th>
-                <th scope="col">Lane</th>
-                <th scope="col">Cost</th>
-                <th scope="col">Output</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.customer_item_id}>
-                  <th scope="row">{row.customer_item_id}</th>
-                  <td>
-                    <StatusBadge status={row.status} />
-                  </td>
-                  <td>{row.model ?? '--'}</td>
-                  <td>{row.lane ? <code>{row.lane}</code> : '--'}</td>
-                  <td>{row.cost ? formatUsd(row.cost) : '--'}</td>
-                  <td className="output">{row.error ? `${row.error.code ?? 'error'}: ${row.error.message ?? ''}` : outputExcerpt(row.output)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Results" testId="results-table" columns={['Item', 'Status', 'Model', 'Lane', 'Cost', 'Output']}>
+          {rows.map((row) => (
+            <tr key={row.customer_item_id}>
+              <th scope="row">{row.customer_item_id}</th>
+              <td>
+                <StatusBadge status={row.status} />
+              </td>
+              <td>{row.model ?? '--'}</td>
+              <td>{row.lane ? <code>{row.lane}</code> : '--'}</td>
+              <td>{row.cost ? formatUsd(row.cost) : '--'}</td>
+              <td className="output">{row.error ? `${row.error.code ?? 'error'}: ${row.error.message ?? ''}` : outputExcerpt(row.output)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </Section>
   );

@@ -1,8 +1,8 @@
 /** Batches: status, progress, item counts and cost of every batch, newest first. */
 import type { Batch } from '../../api/types.ts';
 import { StatusBadge } from '../../components/display.tsx';
-import { EmptyState, ErrorNotice, Loading } from '../../components/feedback.tsx';
-import { LoadMore } from '../../components/load-more.tsx';
+import { PagedTable } from '../../components/data-table.tsx';
+import { EmptyState } from '../../components/feedback.tsx';
 import { formatDateTime, formatUsd } from '../../format.ts';
 import { useInterval, usePagedList, useTitle } from '../../hooks.ts';
 import { Link } from '../../router.tsx';
@@ -20,59 +20,46 @@ export function BatchesPage() {
         <h1>Batches</h1>
         <p className="description">Every batch submitted to this workspace, newest first: where it stands, what it has done and what it costs.</p>
       </header>
-      <ErrorNotice error={batches.error} />
-      {batches.loading && batches.items.length === 0 && <Loading>Loading batches…</Loading>}
-      {!batches.loading && !batches.error && batches.items.length === 0 && (
-        <EmptyState title="No batches yet.">
-          Submit one with the <Link to="/account#api-quickstart">API quickstart</Link>: it shows up here as soon as it is accepted.
-        </EmptyState>
-      )}
-      {batches.items.length > 0 && (
-        <div className="table-wrap card">
-          <table data-testid="batches-table">
-            <caption className="visually-hidden">Batches</caption>
-            <thead>
-              <tr>
-                <th scope="col">Batch</th>
-                <th scope="col">Status</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Items</th>
-                <th scope="col">Cost</th>
-                <th scope="col">Submitted</th>
-              </tr>
-            </thead>
-            <tbody>
-              {batches.items.map((batch) => (
-                <tr key={batch.id}>
-                  <th scope="row">
-                    <Link to={`/batches/${batch.id}`}>
-                      <code>{batch.id}</code>
-                    </Link>
-                    <span className="hint block">
-                      {batch.sla_tier} · {batch.routing_mode.replaceAll('_', ' ')}
-                    </span>
-                  </th>
-                  <td>
-                    <StatusBadge status={batch.status} />
-                  </td>
-                  <td>
-                    <BatchProgress batch={batch} />
-                  </td>
-                  <td>
-                    <ItemCounts batch={batch} />
-                  </td>
-                  <td>
-                    {formatUsd(batch.cost.charged)}
-                    <span className="hint block">{isOpen(batch) ? `${formatUsd(batch.cost.reserved)} reserved` : `estimate ${formatUsd(batch.pricing_estimate.total)}`}</span>
-                  </td>
-                  <td>{formatDateTime(batch.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <LoadMore list={batches} what="batches" />
+      <PagedTable
+        list={batches}
+        what="batches"
+        caption="Batches"
+        testId="batches-table"
+        className="card"
+        loadingText="Loading batches…"
+        columns={['Batch', 'Status', 'Progress', 'Items', 'Cost', 'Submitted']}
+        empty={
+          <EmptyState title="No batches yet.">
+            Submit one with the <Link to="/account#api-quickstart">API quickstart</Link>: it shows up here as soon as it is accepted.
+          </EmptyState>
+        }
+        row={(batch) => (
+          <tr key={batch.id}>
+            <th scope="row">
+              <Link to={`/batches/${batch.id}`}>
+                <code>{batch.id}</code>
+              </Link>
+              <span className="hint block">
+                {batch.sla_tier} · {batch.routing_mode.replaceAll('_', ' ')}
+              </span>
+            </th>
+            <td>
+              <StatusBadge status={batch.status} />
+            </td>
+            <td>
+              <BatchProgress batch={batch} />
+            </td>
+            <td>
+              <ItemCounts batch={batch} />
+            </td>
+            <td>
+              {formatUsd(batch.cost.charged)}
+              <span className="hint block">{isOpen(batch) ? `${formatUsd(batch.cost.reserved)} reserved` : `estimate ${formatUsd(batch.pricing_estimate.total)}`}</span>
+            </td>
+            <td>{formatDateTime(batch.created_at)}</td>
+          </tr>
+        )}
+      />
     </div>
   );
 }
