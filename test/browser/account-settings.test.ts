@@ -141,7 +141,8 @@ describe('account settings of a workspace owner', () => {
     expect(rotated).toMatch(/^whsec_/);
     expect(rotated).not.toBe(firstSecret);
     expect(await page.content()).not.toContain(firstSecret);
-    expect(await page.getByTestId('webhook-current').textContent()).toContain('the previous secret also signs until');
+    // The endpoint's details are read again after the rotation: wait for them rather than race them.
+    await expect.poll(async () => page.getByTestId('webhook-current').textContent()).toContain('the previous secret also signs until');
 
     const pingsBefore = receiver.requests.length;
     await hooks.getByRole('button', { name: 'Send test ping' }).click();

@@ -42,9 +42,9 @@ export function ApiKeysSection({ keys }: { keys: Resource<List<ApiKey>> }) {
   });
   const revoke = useAction(async (key: ApiKey) => {
     await api.post<ApiKey>(`${PATH}/${encodeURIComponent(key.api_key_id)}/revoke`);
+    await keys.reload();
     setNotice(`Key ${key.name ?? key.display} revoked: it stops working from its next request.`);
     if (created?.api_key_id === key.api_key_id) setCreated(null);
-    await keys.reload();
   });
 
   const list = keys.data?.data ?? [];

@@ -38,17 +38,18 @@ export function DeliveryWebhookSection() {
   const save = useAction(async (form: HTMLFormElement) => {
     const secret = formValue(form, 'secret').trim();
     const answer = await api.put<DeliveryWebhook>(PATH, { url: formValue(form, 'url').trim(), ...(secret !== '' ? { secret } : {}) });
+    form.reset();
+    // The endpoint is read again first, so the message never shows beside the details it replaced.
+    await endpoint.reload();
     setRevealed(isRevealed(answer.secret) ? answer.secret : null);
     setSaved(secret !== '' ? 'Webhook saved with your secret.' : 'Webhook saved.');
     setTestResult(null);
-    form.reset();
-    await endpoint.reload();
   });
   const rotate = useAction(async () => {
     const answer = await api.post<DeliveryWebhook>(`${PATH}/rotate-secret`);
+    await endpoint.reload();
     setRevealed(answer.secret);
     setSaved('Signing secret rotated. The previous secret keeps signing beside the new one for 24 hours.');
-    await endpoint.reload();
   });
   const test = useAction(async () => {
     setTestResult(await api.post<WebhookDelivery>(`${PATH}/test`));

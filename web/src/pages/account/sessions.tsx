@@ -20,8 +20,8 @@ export function SessionsSection({ sessions }: { sessions: Resource<List<BrowserS
   const [notice, setNotice] = useState<string | null>(null);
   const revoke = useAction(async (session: BrowserSession) => {
     await api.post<unknown>(`/v1/auth/sessions/${encodeURIComponent(session.id)}/revoke`);
-    setNotice(`Session on ${describeUserAgent(session.user_agent)} revoked: it is signed out.`);
     await sessions.reload();
+    setNotice(`Session on ${describeUserAgent(session.user_agent)} revoked: it is signed out.`);
   });
   const list = sessions.data?.data ?? [];
   return (

@@ -28,8 +28,8 @@ export function BatchDetailPage({ batchId }: { batchId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const cancel = useAction(async () => {
     await api.post<unknown>(`${path}/cancel`);
-    setNotice('Batch cancelled: unfinished items were cancelled and cost nothing.');
     await Promise.all([batch.reload(), results.reload()]);
+    setNotice('Batch cancelled: unfinished items were cancelled and cost nothing.');
   });
   const [artifact, setArtifact] = useState<ArtifactLink | null>(null);
   const download = useAction(async () => {
