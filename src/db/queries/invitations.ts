@@ -1,6 +1,12 @@
 /** SQL for workspace invitations (their tokens stored by SHA-256 only). */
-import { sql, type Insertable } from 'kysely';
-import type { Executor, InvitationsTable } from '../schema.ts';
+import { sql, type ExpressionBuilder, type Insertable } from 'kysely';
+import type { DB, Executor, InvitationsTable } from '../schema.ts';
+
+/** Neither accepted nor revoked, and not expired at `now`: what every pending-invitation query means. */
+function pendingAt(now: Date) {
+  return (eb: ExpressionBuilder<DB, 'invitations'>) =>
+    eb.and([eb('invitations.accepted_at', 'is', null), eb('invitations.revoked_at', 'is', null), eb('invitations.expires_at', '>', now)]);
+}
 
 export async function insertInvitation(db: Executor, invitation: Insertable<InvitationsTable>): Promise<void> {
   await db.insertInto('invitations').values(invitation).execute();
@@ -12,9 +18,7 @@ export async function listPendingInvitations(db: Executor, orgId: string, now: D
     .selectFrom('invitations')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('accepted_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
+    .where(pendingAt(now))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .execute();
@@ -34,9 +38,7 @@ export async function findPendingInvitationByTokenHash(db: Executor, tokenHash: 
     .selectAll('invitations')
     .select('orgs.display_name as org_display_name')
     .where('invitations.token_hash', '=', tokenHash)
-    .where('invitations.accepted_at', 'is', null)
-    .where('invitations.revoked_at', 'is', null)
-    .where('invitations.expires_at', '>', now)
+    .where(pendingAt(now))
     .executeTakeFirst();
 }
 
@@ -46,9 +48,7 @@ export async function markInvitationAccepted(db: Executor, invitationId: string,
     .updateTable('invitations')
     .set({ accepted_at: now, accepted_by_user_id: userId })
     .where('id', '=', invitationId)
-    .where('accepted_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
+    .where(pendingAt(now))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
