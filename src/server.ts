@@ -15,7 +15,7 @@ import { makeCaches, makeLocalInvalidation } from './domain/cache.ts';
 import { enabledLanes } from './domain/catalog-lanes.ts';
 import { loadCatalog } from './domain/catalog-loader.ts';
 import { makeLaneHealthSource } from './domain/lane-health.ts';
-import { inlineTokenCounter, type TokenCounter } from './domain/tokens.ts';
+import { inlineMeasurer, type ItemMeasurer } from './domain/measure-items.ts';
 import { loadSigningSecret } from './domain/artifacts.ts';
 import { configuredProviders } from './lanes/credentials.ts';
 import { makeRuntimeLanes } from './lanes/registry.ts';
@@ -152,11 +152,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
     const queue: Queue = await startQueue(database, config, logger, { work: role !== 'api' });
     cleanups.push(() => queue.stop());
-    let tokens: TokenCounter = inlineTokenCounter;
+    let measurer: ItemMeasurer = inlineMeasurer;
     if (role !== 'worker' && config.tokenizerThreads > 0) {
       const pool = startTokenizerPool(config.tokenizerThreads);
       cleanups.push(() => pool.close());
-      tokens = pool;
+      measurer = pool;
     }
     const ctx: WorkerContext = {
       db: database.db,
@@ -166,7 +166,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       invalidation,
       catalog,
       lanes,
-      tokens,
+      measurer,
       health: makeLaneHealthSource(database.db, clock),
       jobs: queue.jobs,
       runtimeLanes: makeRuntimeLanes(catalog, lanes, config, { db: database.db, clock }),

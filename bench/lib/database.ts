@@ -20,10 +20,10 @@ import { enabledLanes } from '../../src/domain/catalog-lanes.ts';
 import { loadCatalog } from '../../src/domain/catalog-loader.ts';
 import type { Principal } from '../../src/domain/context.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
-import { catalogPrices, checkOrThrow, routeOrThrow, startMeasuring, type RoutingContext } from '../../src/domain/quotes.ts';
+import { catalogPrices, checkOrThrow, measuresOf, routeOrThrow, type RoutingContext } from '../../src/domain/quotes.ts';
 import type { RoutingPlan } from '../../src/domain/routing.ts';
 import { makeLaneHealthSource } from '../../src/domain/lane-health.ts';
-import { inlineTokenCounter, type TokenCounter } from '../../src/domain/tokens.ts';
+import { inlineMeasurer, type ItemMeasurer } from '../../src/domain/measure-items.ts';
 import type { DatabaseShape } from './shapes.ts';
 import type { ServerProcess } from './server-process.ts';
 
@@ -82,7 +82,7 @@ export async function withFreshDatabase<T>(shape: DatabaseShape, fn: (database: 
  * What the domain's routing functions run with, on `database`, with the shipped catalog and the
  * sandbox lanes; tokens counted by `tokens` (in this thread unless a pool is given).
  */
-export async function routingContextOf(database: Database, tokens: TokenCounter = inlineTokenCounter): Promise<RoutingContext> {
+export async function routingContextOf(database: Database, measurer: ItemMeasurer = inlineMeasurer): Promise<RoutingContext> {
   const config = loadConfig({});
   const catalog = await loadCatalog(config.catalogFile);
   const caches = makeCaches();
@@ -94,7 +94,7 @@ export async function routingContextOf(database: Database, tokens: TokenCounter 
     invalidation: makeLocalInvalidation(caches),
     catalog,
     lanes: enabledLanes(catalog, { sandbox: true, configuredProviders: new Set() }),
-    tokens,
+    measurer,
     health: makeLaneHealthSource(database.db, systemClock),
   };
 }
@@ -102,7 +102,7 @@ export async function routingContextOf(database: Database, tokens: TokenCounter 
 /** Checks and routes a manifest at catalog prices, as quote and submit do (without their hashes). */
 export async function routeManifest(ctx: RoutingContext, manifest: Manifest): Promise<RoutingPlan> {
   const checked = checkOrThrow(ctx, manifest);
-  return routeOrThrow(ctx, checked, await startMeasuring(ctx.tokens, manifest, checked).measures(), catalogPrices);
+  return routeOrThrow(ctx, checked, measuresOf(await ctx.measurer.measure(manifest.items, false)), catalogPrices);
 }
 
 /** A new org with an owner key, registered through the domain, as the principal acting for it. */

@@ -27,12 +27,12 @@ import type { Manifest } from './manifest.ts';
 import {
   checkOrThrow,
   manifestHash,
+  measuresOf,
   planTotals,
   presentPlan,
   pricesForSubmit,
   routeOrThrow,
   slaDeadline,
-  startMeasuring,
   type PlanPresentation,
   type RoutingContext,
 } from './quotes.ts';
@@ -137,6 +137,16 @@ async function billingReceipt(ctx: BatchContext, batch: BatchRow, estimate: Plan
 
 export type PresentedBatch = Awaited<ReturnType<typeof presentBatch>>;
 
+/**
+ * What tells a retry from a different request under the same Idempotency-Key: the hash of the
+ * whole body, its inline items (if any) standing in as their digests (see measure-items.ts).
+ */
+async function requestHashOf(ctx: BatchContext, body: unknown): Promise<string> {
+  if (typeof body !== 'object' || body === null || !('items' in body) || !Array.isArray(body.items)) return canonicalHash(body);
+  const measured = await ctx.measurer.measure(body.items, true);
+  return canonicalHash({ ...(body as Record<string, unknown>), items: measured.digests });
+}
+
 function replayOrConflict(existing: BatchRow, requestHash: string): BatchRow {
   if (existing.request_sha256 !== requestHash) {
     throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was used for a different request: use a new key for a new batch.');
@@ -152,13 +162,15 @@ function replayOrConflict(existing: BatchRow, requestHash: string): BatchRow {
  */
 export async function submitBatch(ctx: BatchContext, principal: Principal, input: SubmitInput, origin: RequestOrigin): Promise<{ batch: BatchRow; replayed: boolean }> {
   const earlier = await findBatchByIdempotencyKey(ctx.db, principal.orgId, input.idempotencyKey);
-  if (earlier) return { batch: replayOrConflict(earlier, canonicalHash(input.body)), replayed: true };
+  if (earlier) return { batch: replayOrConflict(earlier, await requestHashOf(ctx, input.body)), replayed: true };
 
+  const measuring = ctx.measurer.measure(input.manifest.items, true);
   const checked = checkOrThrow(ctx, input.manifest);
-  const measuring = startMeasuring(ctx.tokens, input.manifest, checked);
-  const requestHash = canonicalHash(input.body, measuring.known);
-  const prices = await pricesForSubmit(ctx, principal, input.quoteId, () => manifestHash(input.manifest, measuring.known));
-  const plan = await routeOrThrow(ctx, checked, await measuring.measures(), prices);
+  const measured = await measuring;
+  const requestHash = await requestHashOf(ctx, input.body);
+  const prices = await pricesForSubmit(ctx, principal, input.quoteId, () => manifestHash(input.manifest, measured));
+  const plan = await routeOrThrow(ctx, checked, measuresOf(measured), prices);
+  const inputJson = measured.inputJson ?? [];
   const webhook =
     input.webhook === undefined
       ? null
@@ -218,7 +230,7 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
         operation: routed.item.operation,
         model: routed.item.models[0]?.id ?? routed.choice.model.id,
         model_options: routed.item.models.map((model) => model.id),
-        input: routed.inputJson,
+        input: inputJson[routed.item.index] ?? 'null',
         status: 'queued' as const,
         lane_id: routed.choice.lane.id,
         assigned_model: routed.choice.model.id,

@@ -5,19 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 
-/** Canonical JSON already written for some objects (a manifest's item inputs), reused as is. */
-export type KnownJson = ReadonlyMap<object, string>;
-
 /** Hashing takes the text in pieces of about this many characters, so no document-sized string is built. */
 const PIECE = 64 * 1024;
 
 class Writer {
   text = '';
-  private readonly known: KnownJson | undefined;
   private readonly flush: ((piece: string) => void) | null;
 
-  constructor(known: KnownJson | undefined, flush: ((piece: string) => void) | null) {
-    this.known = known;
+  constructor(flush: ((piece: string) => void) | null) {
     this.flush = flush;
   }
 
@@ -32,11 +27,6 @@ class Writer {
   write(value: unknown): void {
     if (typeof value !== 'object' || value === null) {
       this.add(JSON.stringify(value) ?? 'null');
-      return;
-    }
-    const written = this.known?.get(value);
-    if (written !== undefined) {
-      this.add(written);
       return;
     }
     if (Array.isArray(value)) {
@@ -113,21 +103,40 @@ function sortedCopy(value: unknown): unknown {
   return copy;
 }
 
-/** The canonical JSON of a value; objects in `known` are written as the text it holds for them. */
-export function canonicalJson(value: unknown, known?: KnownJson): string {
-  if (known === undefined) {
-    const sorted = sortedCopy(value);
-    if (sorted !== UNSORTABLE) return JSON.stringify(sorted) ?? 'null';
+/**
+ * Whether every object in `value` already lists its keys in sorted order (so JSON.stringify writes
+ * it canonically), found without allocating: parsed JSON usually does, in whole or in part.
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i])) return false;
+    return true;
   }
-  const writer = new Writer(known, null);
+  let previous: string | null = null;
+  // for…in over a parsed object is its own keys, in Object.keys order (inherited ones would be seen, and refused, below).
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || isIndexKey(key) || (previous !== null && previous > key)) return false;
+    if (!inCanonicalOrder((value as Record<string, unknown>)[key])) return false;
+    previous = key;
+  }
+  return true;
+}
+
+/** The canonical JSON of a value. */
+export function canonicalJson(value: unknown): string {
+  if (inCanonicalOrder(value)) return JSON.stringify(value) ?? 'null';
+  const sorted = sortedCopy(value);
+  if (sorted !== UNSORTABLE) return JSON.stringify(sorted) ?? 'null';
+  const writer = new Writer(null);
   writer.write(value);
   return writer.text;
 }
 
 /** SHA-256 (hex) of the canonical JSON of a value, hashed piece by piece as it is written. */
-export function canonicalHash(value: unknown, known?: KnownJson): string {
+export function canonicalHash(value: unknown): string {
   const hash = createHash('sha256');
-  const writer = new Writer(known, (piece) => hash.update(piece));
+  const writer = new Writer((piece) => hash.update(piece));
   writer.write(value);
   return hash.update(writer.text).digest('hex');
 }

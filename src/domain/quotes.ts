@@ -8,14 +8,14 @@ import { newId } from '../ids.ts';
 import { formatUsd, MAX_AMOUNT_MICROS } from '../money.ts';
 import { findQuote, insertQuote } from '../db/queries/quotes.ts';
 import type { Catalog, CatalogLane, CatalogModel } from './catalog.ts';
-import { canonicalHash, canonicalJson, type KnownJson } from './canonical-json.ts';
+import { canonicalHash } from './canonical-json.ts';
 import type { DomainContext, Principal } from './context.ts';
 import { ApiError } from './errors.ts';
-import { checkManifest, SLA_WINDOW_SECONDS, type CheckedManifest, type Manifest, type ManifestItem } from './manifest.ts';
+import { checkManifest, SLA_WINDOW_SECONDS, type CheckedManifest, type Manifest } from './manifest.ts';
 import { lanePrices, listPrices, platformFee, type TokenPrices } from './pricing.ts';
 import { laneView, type LaneHealthSource } from './lane-health.ts';
 import { planRoutes, type ItemMeasures, type PriceBook, type RoutingPlan } from './routing.ts';
-import { countAllInputTokens, type TokenCounter } from './tokens.ts';
+import type { ItemMeasurer, MeasuredItems } from './measure-items.ts';
 
 export const QUOTE_LIFETIME_MS = 10 * 60 * 1000;
 
@@ -23,8 +23,8 @@ export const QUOTE_LIFETIME_MS = 10 * 60 * 1000;
 export interface RoutingContext extends DomainContext {
   catalog: Catalog;
   lanes: readonly CatalogLane[];
-  /** Counts manifest tokens: the server's tokenizer pool, or this thread. */
-  tokens: TokenCounter;
+  /** Measures manifest items (tokens, canonical JSON, digests): the server's tokenizer pool, or this thread. */
+  measurer: ItemMeasurer;
   /** What the lanes have really done lately. */
   health: LaneHealthSource;
 }
@@ -65,51 +65,20 @@ function lockedPriceBook(locked: LockedPrices): PriceBook {
   };
 }
 
-/**
- * Measuring a checked manifest's items: their tokens are counted on the tokenizer pool while this
- * thread writes each input's canonical JSON (stored with the item) and each item's (which every
- * hash of the manifest or of the request reuses).
- */
-export interface Measuring {
-  /** Canonical JSON already written for each item, for `canonicalHash`. */
-  known: KnownJson;
-  measures(): Promise<ItemMeasures>;
-}
-
-/**
- * An item's canonical JSON, written field by field in sorted order: the manifest schema allows
- * exactly these fields, so this is `canonicalJson(item)` without looking at its keys.
- */
-function itemJson(item: ManifestItem, inputJson: string): string {
-  const options = item.model_options === undefined ? '' : `"model_options":${JSON.stringify(item.model_options)},`;
-  return `{"customer_item_id":${JSON.stringify(item.customer_item_id)},"input":${inputJson},"model":${JSON.stringify(item.model)},${options}"operation":${JSON.stringify(item.operation)}}`;
-}
-
-export function startMeasuring(tokens: TokenCounter, manifest: Manifest, checked: CheckedManifest): Measuring {
-  const counting = countAllInputTokens(tokens, checked.items);
-  // A caller may throw before it asks for the measures; the count's outcome is then of no interest.
-  counting.catch(() => undefined);
-  const known = new Map<object, string>();
-  const inputJson = manifest.items.map((item) => {
-    const json = canonicalJson(item.input);
-    known.set(item, itemJson(item, json));
-    return json;
-  });
-  return { known, measures: async () => ({ inputTokens: await counting, inputJson }) };
-}
-
 /** The manifest fields that decide routing and price: what a quote and a submit must agree on. */
-export function manifestHash(manifest: Manifest, known?: KnownJson): string {
-  return canonicalHash(
-    {
-      sla_tier: manifest.sla_tier ?? 'standard',
-      routing_mode: manifest.routing_mode ?? 'sla_aware',
-      privacy_tier: manifest.privacy_tier ?? 'standard',
-      allowed_regions: manifest.allowed_regions ?? ['global'],
-      items: manifest.items,
-    },
-    known,
-  );
+export function manifestHash(manifest: Manifest, measured: MeasuredItems): string {
+  return canonicalHash({
+    sla_tier: manifest.sla_tier ?? 'standard',
+    routing_mode: manifest.routing_mode ?? 'sla_aware',
+    privacy_tier: manifest.privacy_tier ?? 'standard',
+    allowed_regions: manifest.allowed_regions ?? ['global'],
+    items: measured.digests,
+  });
+}
+
+/** What routing needs of the measures. */
+export function measuresOf(measured: MeasuredItems): ItemMeasures {
+  return { inputTokens: measured.tokens, inputBytes: measured.bytes };
 }
 
 /** Checks everything about a manifest that does not depend on lanes, or throws one 400 listing every problem. */
@@ -213,17 +182,17 @@ export function slaDeadline(checked: CheckedManifest, now: Date): Date {
 
 /** Quotes a manifest and stores the quote, with its prices, for ten minutes. */
 export async function createQuote(ctx: RoutingContext, principal: Principal, manifest: Manifest) {
+  const measuring = ctx.measurer.measure(manifest.items, false);
   const checked = checkOrThrow(ctx, manifest);
-  const measuring = startMeasuring(ctx.tokens, manifest, checked);
-  const sha256 = manifestHash(manifest, measuring.known);
-  const plan = await routeOrThrow(ctx, checked, await measuring.measures(), catalogPrices);
+  const measured = await measuring;
+  const plan = await routeOrThrow(ctx, checked, measuresOf(measured), catalogPrices);
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + QUOTE_LIFETIME_MS);
   const body = { quote_id: newId('qlock'), expires_at: isoTimestamp(expiresAt), ...presentPlan(checked, plan, ctx.catalog.platform_fee_bps, slaDeadline(checked, now)) };
   await insertQuote(ctx.db, {
     id: body.quote_id,
     org_id: principal.orgId,
-    manifest_sha256: sha256,
+    manifest_sha256: manifestHash(manifest, measured),
     prices: JSON.stringify(lockPrices(checked, ctx.lanes)),
     body: JSON.stringify(body),
     created_at: now,

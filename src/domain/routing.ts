@@ -36,8 +36,7 @@ export interface LaneChoice {
 export interface RoutedItem {
   item: CheckedItem;
   inputTokens: number;
-  /** The item's input as canonical JSON: what is stored, and what provider byte limits count. */
-  inputJson: string;
+  /** UTF-8 bytes of the item's input as canonical JSON: what provider byte limits count. */
   bytes: number;
   choice: LaneChoice;
   /** Why this lane: the routing mode's pick, or a move to another provider to spread risk. */
@@ -67,10 +66,11 @@ export interface PriceBook {
   list(model: CatalogModel): TokenPrices;
 }
 
-/** What is measured of each item outside routing (tokens on the tokenizer pool), in item order. */
+/** What is measured of each item outside routing (on the tokenizer pool), in item order. */
 export interface ItemMeasures {
   inputTokens: ArrayLike<number>;
-  inputJson: readonly string[];
+  /** UTF-8 bytes of each item's input as canonical JSON. */
+  inputBytes: ArrayLike<number>;
 }
 
 interface Rejection {
@@ -197,7 +197,7 @@ export function planRoutes(
   failing: ReadonlyMap<string, string> = new Map(),
 ): { plan: RoutingPlan } | { problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
-  const candidates: (Candidates & { item: CheckedItem; inputTokens: number; inputJson: string; bytes: number })[] = [];
+  const candidates: (Candidates & { item: CheckedItem; inputTokens: number; bytes: number })[] = [];
   const firstRejection = new Map<string, Rejection>();
   const eligibleSomewhere = new Set<string>();
   const refusedByManifest = lanes.map((lane) => manifestRejects(manifest, lane, failing));
@@ -233,8 +233,7 @@ export function planRoutes(
   for (let i = 0; i < manifest.items.length; i++) {
     const item = manifest.items[i] as CheckedItem;
     const inputTokens = measures.inputTokens[i] ?? 0;
-    const inputJson = measures.inputJson[i] ?? '{}';
-    const bytes = Buffer.byteLength(inputJson);
+    const bytes = measures.inputBytes[i] ?? 0;
     const limit = requestedMaxOutput(item.input);
     const bestByProvider = spreading ? new Map<string, LaneChoice>() : null;
     let best: LaneChoice | null = null;
@@ -266,17 +265,16 @@ export function planRoutes(
     }
     const chosen: LaneChoice = best;
     const others = bestByProvider === null ? [] : [...bestByProvider.values()].filter((choice) => choice.lane.provider !== chosen.lane.provider);
-    candidates.push({ item, inputTokens, inputJson, bytes, best: chosen, others });
+    candidates.push({ item, inputTokens, bytes, best: chosen, others });
   }
   if (problems.length > 0) return { problems };
   const picks = spreading ? spreadAcrossProviders(candidates) : candidates.map(({ best }) => ({ choice: best, spread: null }));
-  const routed = candidates.map(({ item, inputTokens, inputJson, bytes, best }, i): RoutedItem => {
+  const routed = candidates.map(({ item, inputTokens, bytes, best }, i): RoutedItem => {
     const pick = picks[i] ?? { choice: best, spread: null };
     const preferred = item.models[0];
     return {
       item,
       inputTokens,
-      inputJson,
       bytes,
       choice: pick.choice,
       reason: pick.spread ?? (fastest ? 'the fastest eligible lane' : 'the cheapest eligible lane'),

@@ -71,30 +71,6 @@ export function countInputTokens(operation: Operation, input: Record<string, unk
   return texts.reduce((sum, text) => sum + countTextTokens(text), overhead);
 }
 
-/** Counts the tokens of many texts: in this thread, or spread over a pool of threads (src/tokenizer). */
-export interface TokenCounter {
-  countTexts(texts: readonly string[]): Promise<ArrayLike<number>>;
-}
-
-export const inlineTokenCounter: TokenCounter = { countTexts: async (texts) => texts.map(countTextTokens) };
-
-/** Input tokens of every input, in order, counted by `counter`. */
-export async function countAllInputTokens(counter: TokenCounter, inputs: readonly { operation: Operation; input: Record<string, unknown> }[]): Promise<number[]> {
-  const texts: string[] = [];
-  const shapes = inputs.map(({ operation, input }) => {
-    const counted = inputTexts(operation, input);
-    for (const text of counted.texts) texts.push(text);
-    return counted;
-  });
-  const counts = await counter.countTexts(texts);
-  let next = 0;
-  return shapes.map(({ texts: own, overhead }) => {
-    let total = overhead;
-    for (let i = 0; i < own.length; i++) total += counts[next++] ?? 0;
-    return total;
-  });
-}
-
 /** The output-limit fields, and the largest value any of them may take. */
 export const OUTPUT_LIMIT_FIELDS = ['max_output_tokens', 'max_completion_tokens', 'max_tokens'] as const;
 export const MAX_OUTPUT_LIMIT = 1_000_000;

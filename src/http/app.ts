@@ -3,7 +3,7 @@
  * environment: `makeApp({ ctx, config, signingSecret, adminToken, logger })` is all it needs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -42,7 +42,7 @@ import { registerMemberRoutes } from './routes/auth-account-members.ts';
 import { registerInvitationRoutes } from './routes/auth-account-invitations.ts';
 import { RedactingLogController } from './request-logging.ts';
 import { ErrorBody } from './schemas.ts';
-import { validatorCompiler } from './validation.ts';
+import { noteParsedJson, validatorCompiler } from './validation.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
@@ -100,6 +100,16 @@ export async function makeApp(deps: AppDependencies): Promise<App> {
   // JSON only: without this Fastify also reads text/plain bodies, which then fail validation as a
   // "wrong type" when the truth is a wrong media type (415).
   app.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parsing (prototype poisoning refused), noting what the text shows about its strings.
+  const parseJson = app.getDefaultJsonParser('error', 'error') as (request: FastifyRequest, text: string, done: (error: Error | null, body?: unknown) => void) => void;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
+    const text = raw.toString();
+    parseJson(request, text, (error, body) => {
+      if (error === null) noteParsedJson(text, body);
+      done(error, body);
+    });
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(makeErrorHandler(config.publicUrl));
   app.setNotFoundHandler(makeNotFoundHandler(config.publicUrl));

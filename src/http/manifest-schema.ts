@@ -1,7 +1,9 @@
 /** The manifest's JSON schema (seed 002), shared by quote and submit: types and bounds only. */
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Id } from './schemas.ts';
 import { OPERATIONS } from '../domain/catalog.ts';
+import type { ItemMeasurer } from '../domain/measure-items.ts';
 import { MAX_INLINE_ITEMS, PRIVACY_TIERS, ROUTING_MODES, SLA_TIERS } from '../domain/manifest.ts';
 
 const oneOf = (values: readonly string[], description: string) => Type.Union(values.map((value) => Type.Literal(value)), { description });
@@ -46,3 +48,18 @@ export const SubmitBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * A preValidation hook that starts measuring a body's inline items (src/domain/measure-items.ts)
+ * as soon as the body is parsed: the tokenizer threads then work while the request thread
+ * validates and checks it, and the quote or submit that follows gets that measurement. A body
+ * that fails validation leaves its measurement unused.
+ */
+export function measureItemsEarly(measurer: ItemMeasurer, keepJson: boolean): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || !('items' in body)) return;
+    const items = body.items;
+    if (Array.isArray(items) && items.length <= MAX_INLINE_ITEMS) void measurer.measure(items, keepJson);
+  };
+}

@@ -35,40 +35,64 @@ function storableProblem(text: string): string | null {
 }
 
 /**
+ * `\u0000`, or an escaped surrogate (`\uD800`–`\uDFFF`) that may stand alone: the only ways a
+ * string parsed from JSON text can hold NUL or an unpaired surrogate, since raw control characters
+ * are not JSON and decoding UTF-8 never yields a surrogate.
+ */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+/** Bodies parsed from text without such an escape: every string in them is storable, unchecked. */
+const storableTextBodies = new WeakSet<object>();
+
+/**
+ * Notes a JSON body parsed from `text`: when the text holds no escape that could make a string
+ * unstorable, validation skips looking at each string of it (a 100,000-item manifest has many).
+ */
+export function noteParsedJson(text: string, body: unknown): void {
+  if (typeof body === 'object' && body !== null && !UNSTORABLE_ESCAPE.test(text)) storableTextBodies.add(body);
+}
+
+/**
  * What a JSON Schema cannot say about a parsed body: every string and key is storable text, that
  * is well-formed Unicode (JSON allows an unpaired surrogate such as "\ud800", which has no UTF-8
  * form) without NUL (which PostgreSQL text and jsonb refuse), and containers nest at most
- * MAX_BODY_DEPTH deep. Visits in document order; a path is only written for a problem.
+ * MAX_BODY_DEPTH deep. Visits in document order; a path is only written for a problem. Strings
+ * are not looked at in a body whose text showed they are all storable (`noteParsedJson`).
  */
 export function structuralProblems(body: unknown): ErrorObject[] {
+  const checkStrings = typeof body !== 'object' || body === null || !storableTextBodies.has(body);
   const problems: ErrorObject[] = [];
   // The keys and indexes leading to the value being visited.
   const trail: (string | number)[] = [];
   const pathHere = () => trail.map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+  // Without strings to check, only containers need a visit (for their depth).
+  const worthVisiting = (value: unknown) => checkStrings || (typeof value === 'object' && value !== null);
   const visit = (value: unknown, depth: number): void => {
-    if (typeof value === 'string') {
-      const unstorable = storableProblem(value);
+    if (typeof value !== 'object' || value === null) {
+      const unstorable = checkStrings && typeof value === 'string' ? storableProblem(value) : null;
       if (unstorable !== null) problems.push(problem(pathHere(), 'storable', `must ${unstorable}`));
       return;
     }
-    if (typeof value !== 'object' || value === null) return;
     if (depth >= MAX_BODY_DEPTH) {
       problems.push(problem(pathHere(), 'maxDepth', `is nested more than ${MAX_BODY_DEPTH} levels deep`));
       return;
     }
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
+        if (!worthVisiting(value[i])) continue;
         trail.push(i);
         visit(value[i], depth + 1);
         trail.pop();
       }
       return;
     }
-    for (const [key, child] of Object.entries(value)) {
-      const badKey = storableProblem(key);
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const badKey = checkStrings ? storableProblem(key) : null;
       if (badKey !== null) problems.push(problem(pathHere(), 'storable', `has a key that must ${badKey}`));
+      if (!worthVisiting(record[key])) continue;
       trail.push(key);
-      visit(child, depth + 1);
+      visit(record[key], depth + 1);
       trail.pop();
     }
   };

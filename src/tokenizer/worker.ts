@@ -1,8 +1,11 @@
-/** A tokenizer thread of the pool (pool.ts): counts the tokens of a slice of texts. */
-import { countTextTokens } from '../domain/tokens.ts';
+/** A tokenizer thread of the pool (pool.ts): measures a slice of a manifest's items. */
+import { measureItems, type MeasuredItems } from '../domain/measure-items.ts';
 
-export default function countSlice(texts: string[]): Uint32Array {
-  const counts = new Uint32Array(texts.length);
-  for (let i = 0; i < texts.length; i++) counts[i] = countTextTokens(texts[i] ?? '');
-  return counts;
+export interface SliceTask {
+  items: unknown[];
+  keepJson: boolean;
+}
+
+export default function measureSlice(task: SliceTask): MeasuredItems {
+  return measureItems(task.items, task.keepJson);
 }

@@ -46,7 +46,7 @@ export function reroute(ctx: WorkerContext, batch: BatchRouting, mode: RoutingMo
         }),
       ),
     };
-    const measures = { inputTokens: remaining.map((item) => item.input_tokens), inputJson: remaining.map((item) => JSON.stringify(item.input)) };
+    const measures = { inputTokens: remaining.map((item) => item.input_tokens), inputBytes: remaining.map((item) => Buffer.byteLength(JSON.stringify(item.input))) };
     const routed = planRoutes(checked, measures, lanes, catalogPrices, view.failing);
     if ('plan' in routed) {
       const byIndex = new Map<number, RoutedItem>();

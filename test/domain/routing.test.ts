@@ -40,7 +40,7 @@ function checked(routingMode: RoutingMode, items: number): CheckedManifest {
 function route(manifest: CheckedManifest, lanes: CatalogLane[]): RoutingPlan {
   const measures = {
     inputTokens: manifest.items.map((item) => countInputTokens(item.operation, item.input)),
-    inputJson: manifest.items.map((item) => JSON.stringify(item.input)),
+    inputBytes: manifest.items.map((item) => Buffer.byteLength(JSON.stringify(item.input))),
   };
   const result = planRoutes(manifest, measures, lanes, catalogPrices);
   if ('problems' in result) throw new Error(JSON.stringify(result.problems));

@@ -180,6 +180,38 @@ describe('NUL bytes and other control characters', () => {
   });
 });
 
+describe('what the body text shows about its strings', () => {
+  /** Quotes a one-item manifest whose input text is written into the JSON text as `escaped` (bytes as given). */
+  async function quoteText(escaped: Buffer | string) {
+    const [before, after] = JSON.stringify(withItem({ input: { input: 'MARK' } })).split('"MARK"') as [string, string];
+    const body = Buffer.concat([Buffer.from(`${before}"`), Buffer.from(escaped), Buffer.from(`"${after}`)]);
+    const response = await fetch(`${server.url}/v1/batches/quote`, { method: 'POST', headers: { authorization: `Bearer ${org.key}`, 'content-type': 'application/json' }, body });
+    return { status: response.status, body: (await response.json()) as { error?: { details?: { path: string }[] } } };
+  }
+
+  it.each([
+    ['an escaped backslash before u0000', String.raw`a\\u0000b`],
+    ['a surrogate pair written as escapes (an emoji, as some encoders write it)', String.raw`smile \ud83d\ude00 please`],
+    ['an escaped NUL-looking text after other escapes', String.raw`\u00e9\u00e8 \\u0000`],
+  ])('%s is storable text: 200', async (_name, escaped) => {
+    expect((await quoteText(escaped)).status).toBe(200);
+  });
+
+  it('bytes that are not UTF-8 (a surrogate encoded as bytes, a stray 0xFF) decode to U+FFFD, which is storable: 200', async () => {
+    expect((await quoteText(Buffer.from([0x61, 0xed, 0xa0, 0x80, 0xff, 0x62]))).status).toBe(200);
+  });
+
+  it.each([
+    ['an unpaired surrogate in upper case', String.raw`x \uD800 y`],
+    ['an unpaired low surrogate in mixed case', String.raw`x \uDcFf y`],
+    ['a NUL escape among other escapes', String.raw`\u00e9 \u0000`],
+  ])('%s gets 400 at the input', async (_name, escaped) => {
+    const response = await quoteText(escaped);
+    expect(response.status).toBe(400);
+    expect(response.body.error?.details?.map((detail) => detail.path)).toEqual(['items[0].input.input']);
+  });
+});
+
 describe('what only the catalog and the lanes can tell', () => {
   it('a duplicate customer_item_id gets 400 naming both items', async () => {
     const base = manifestOf(3);

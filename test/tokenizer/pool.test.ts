@@ -1,33 +1,92 @@
-/** The tokenizer pool counts exactly what the request thread would, for small and large jobs alike. */
+/** The tokenizer pool measures exactly what the request thread would, for small and large manifests alike. */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countAllInputTokens, countInputTokens, countTextTokens, inlineTokenCounter } from '../../src/domain/tokens.ts';
+import { canonicalJson } from '../../src/domain/canonical-json.ts';
+import { inlineMeasurer, ITEMS_PER_DIGEST, measureItems, measuringOnce } from '../../src/domain/measure-items.ts';
+import { countInputTokens } from '../../src/domain/tokens.ts';
 import { startTokenizerPool, type TokenizerPool } from '../../src/tokenizer/pool.ts';
 
-let pool: TokenizerPool;
+let pools: TokenizerPool[];
 beforeAll(() => {
-  pool = startTokenizerPool(2);
+  pools = [1, 2, 3].map(startTokenizerPool);
 });
-afterAll(async () => pool.close());
+afterAll(async () => Promise.all(pools.map((pool) => pool.close())));
 
-const texts = Array.from({ length: 3_000 }, (_, i) => `Ticket ${i}: the customer says order #${i * 7919} arrived ${i % 3 === 0 ? 'late' : 'damaged'}; ${'word '.repeat(i % 40)}`);
+const texts = Array.from({ length: 1_200 }, (_, i) => `Ticket ${i}: the customer says order #${i * 7919} arrived ${i % 3 === 0 ? 'late' : 'damaged'}; ${'word '.repeat(i % 40)}`);
 
-describe('the tokenizer pool', () => {
-  it('counts a large job across its threads, in order, exactly as one thread does', async () => {
-    expect(Array.from(await pool.countTexts(texts))).toEqual(texts.map(countTextTokens));
+/** 3,600 items of every operation, some with model_options, inputs with keys out of order. */
+const items = texts.flatMap((text, i) => [
+  { customer_item_id: `r-${i}`, operation: 'responses', model: 'gpt-5.4-mini', input: { input: text, instructions: i % 2 === 0 ? 'Be brief.' : undefined } },
+  {
+    customer_item_id: `c-${i}`,
+    operation: 'chat.completions',
+    model: 'gpt-5.4-mini',
+    model_options: ['gpt-5.4'],
+    input: { messages: [{ role: 'system', content: 'Summarize.' }, { role: 'user', content: [{ type: 'text', text }] }], max_tokens: 50 },
+  },
+  { customer_item_id: `e-${i}`, operation: 'embeddings', model: 'text-embedding-3-small', input: { input: [text, text.toUpperCase()] } },
+]);
+
+/** The digests by their definition: SHA-256 of each run's items as canonical JSON, joined by commas. */
+function expectedDigests(list: readonly object[]): string[] {
+  const digests: string[] = [];
+  for (let start = 0; start < list.length; start += ITEMS_PER_DIGEST) {
+    const run = list.slice(start, start + ITEMS_PER_DIGEST).map((item) => canonicalJson(item));
+    digests.push(createHash('sha256').update(run.join(',')).digest('hex'));
+  }
+  return digests;
+}
+
+describe('measuring manifest items', () => {
+  it('counts every operation as countInputTokens does, writes canonical JSON, and digests runs by their definition', () => {
+    const measured = measureItems(items, true);
+    expect(Array.from(measured.tokens)).toEqual(items.map((item) => countInputTokens(item.operation as 'responses', item.input)));
+    expect(measured.inputJson).toEqual(items.map((item) => canonicalJson(item.input)));
+    expect(Array.from(measured.bytes)).toEqual(items.map((item) => Buffer.byteLength(canonicalJson(item.input))));
+    expect(measured.digests).toEqual(expectedDigests(items));
+    expect(measured.digests).toHaveLength(Math.ceil(items.length / ITEMS_PER_DIGEST));
+    expect(measureItems(items, false).inputJson).toBeNull();
   });
 
-  it('counts a small job in the calling thread', async () => {
-    expect(Array.from(await pool.countTexts(['hello world', '']))).toEqual([countTextTokens('hello world'), 0]);
+  it('measures a large manifest across 1, 2 or 3 threads exactly as one thread does', async () => {
+    const inline = measureItems(items, true);
+    for (const pool of pools) {
+      const measured = await pool.measure([...items], true);
+      expect(Array.from(measured.tokens)).toEqual(Array.from(inline.tokens));
+      expect(Array.from(measured.bytes)).toEqual(Array.from(inline.bytes));
+      expect(measured.inputJson).toEqual(inline.inputJson);
+      expect(measured.digests).toEqual(inline.digests);
+    }
   });
 
-  it('counts every operation\'s inputs as countInputTokens does, messages, instructions and embeddings included', async () => {
-    const inputs = texts.flatMap((text, i) => [
-      { operation: 'responses' as const, input: { input: text, instructions: i % 2 === 0 ? 'Be brief.' : undefined } },
-      { operation: 'chat.completions' as const, input: { messages: [{ role: 'system', content: 'Summarize.' }, { role: 'user', content: [{ type: 'text', text }] }] } },
-      { operation: 'embeddings' as const, input: { input: [text, text.toUpperCase()] } },
-    ]);
-    const expected = inputs.map(({ operation, input }) => countInputTokens(operation, input));
-    expect(await countAllInputTokens(pool, inputs)).toEqual(expected);
-    expect(await countAllInputTokens(inlineTokenCounter, inputs)).toEqual(expected);
+  it('gives the same digests for the same items written with their keys in another order', async () => {
+    const reordered = items.map(({ input, model, operation, customer_item_id, ...rest }) => ({ ...rest, input, model, operation, customer_item_id }));
+    expect((await pools[1]?.measure(reordered, false))?.digests).toEqual(measureItems(items, false).digests);
+  });
+
+  it('measures a small manifest in the calling thread, and anything at all without throwing', async () => {
+    const few = items.slice(0, 5);
+    expect(await pools[0]?.measure(few, true)).toEqual(measureItems(few, true));
+    const junk = [null, 3, 'x', [], { operation: 'responses', input: 'not an object' }, { operation: 'nope', input: { input: 'hi' } }];
+    expect(Array.from((await inlineMeasurer.measure(junk, true)).tokens)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from((await pools[1]?.measure(Array.from({ length: 500 }, () => junk).flat(), false))?.tokens ?? [])).toEqual(new Array(3000).fill(0));
+  });
+
+  it('measures one items array once: a measurement started early serves the request that asks later', async () => {
+    let runs = 0;
+    const measurer = measuringOnce(async (list, keepJson) => {
+      runs++;
+      return measureItems(list, keepJson);
+    });
+    const list = items.slice(0, 10);
+    const first = measurer.measure(list, true);
+    expect(measurer.measure(list, false)).toBe(first);
+    expect(measurer.measure(list, true)).toBe(first);
+    expect(runs).toBe(1);
+    // Without the JSON, a later request for it measures again.
+    const other = items.slice(0, 10);
+    await measurer.measure(other, false);
+    await measurer.measure(other, true);
+    expect(runs).toBe(3);
   });
 });

@@ -33,8 +33,8 @@ export interface Rerouter {
   routeTogether(settings: RouteSettings, items: readonly ItemToRoute[]): LaneChoice[];
 }
 
-/** The inputs are not stored or sent anywhere: routing only measures their size, and a probe's is nil. */
-const PROBE_INPUT = '{}';
+/** The inputs are not stored or sent anywhere: routing only measures their size, and a probe's is that of `{}`. */
+const PROBE_INPUT_BYTES = 2;
 
 function manifestOf(settings: RouteSettings, items: readonly ItemToRoute[]): CheckedManifest {
   return {
@@ -47,7 +47,7 @@ function manifestOf(settings: RouteSettings, items: readonly ItemToRoute[]): Che
 export async function makeRerouter(ctx: Pick<RoutingContext, 'lanes' | 'health'>): Promise<Rerouter> {
   const view = laneView(ctx.lanes, await ctx.health.current());
   const plan = (settings: RouteSettings, items: readonly ItemToRoute[]) =>
-    planRoutes(manifestOf(settings, items), { inputTokens: items.map((item) => item.inputTokens), inputJson: items.map(() => PROBE_INPUT) }, view.lanes, catalogPrices, view.failing);
+    planRoutes(manifestOf(settings, items), { inputTokens: items.map((item) => item.inputTokens), inputBytes: items.map(() => PROBE_INPUT_BYTES) }, view.lanes, catalogPrices, view.failing);
   return {
     route(settings, item) {
       const planned = plan(settings, [item]);

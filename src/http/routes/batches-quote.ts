@@ -3,7 +3,7 @@ import { resolveManifest, type ManifestRequest } from '../../domain/files.ts';
 import { createQuote, type RoutingContext } from '../../domain/quotes.ts';
 import type { App } from '../app.ts';
 import { principalOf } from '../authentication.ts';
-import { QuoteBody } from '../manifest-schema.ts';
+import { measureItemsEarly, QuoteBody } from '../manifest-schema.ts';
 
 export function registerQuoteRoutes(app: App, ctx: RoutingContext, bodyLimit: number): void {
   for (const url of ['/v1/batches/quote', '/v1/quotes/model']) {
@@ -12,6 +12,7 @@ export function registerQuoteRoutes(app: App, ctx: RoutingContext, bodyLimit: nu
       {
         bodyLimit,
         config: { scope: 'batches:write' },
+        preValidation: measureItemsEarly(ctx.measurer, false),
         schema: {
           tags: ['batches'],
           summary: url === '/v1/batches/quote' ? 'Quote a manifest: price, lanes, savings; locks prices for 10 minutes' : 'Alias of POST /v1/batches/quote',

@@ -6,7 +6,7 @@ import { ApiError } from '../../domain/errors.ts';
 import { resolveManifest, type ManifestRequest } from '../../domain/files.ts';
 import type { App } from '../app.ts';
 import { originOf, principalOf } from '../authentication.ts';
-import { SubmitBody } from '../manifest-schema.ts';
+import { measureItemsEarly, SubmitBody } from '../manifest-schema.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
 
@@ -16,6 +16,7 @@ export function registerBatchRoutes(app: App, ctx: BatchContext, bodyLimit: numb
     {
       bodyLimit,
       config: { scope: 'batches:write' },
+      preValidation: measureItemsEarly(ctx.measurer, true),
       schema: {
         tags: ['batches'],
         summary: 'Submit a batch: validates everything, reserves the maximum cost, queues the work',
