@@ -80,7 +80,7 @@ export async function withFreshDatabase<T>(shape: DatabaseShape, fn: (database: 
 
 /**
  * What the domain's routing functions run with, on `database`, with the shipped catalog and the
- * sandbox lanes; tokens counted by `tokens` (in this thread unless a pool is given).
+ * sandbox lanes; items measured by `measurer` (in this thread unless a pool is given).
  */
 export async function routingContextOf(database: Database, measurer: ItemMeasurer = inlineMeasurer): Promise<RoutingContext> {
   const config = loadConfig({});

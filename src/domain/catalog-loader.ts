@@ -10,6 +10,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { Type, type Static } from 'typebox';
 import { parseUsd } from '../money.ts';
 import { OPERATIONS, REGIONS, type Catalog, type CatalogLane, type CatalogModel, type LaneLimits, type LaneMode, type ProviderKind } from './catalog.ts';
+import { isRecord } from './records.ts';
 
 const PROVIDER_KINDS = ['sandbox', 'openai', 'anthropic', 'openai_compatible'] as const satisfies readonly ProviderKind[];
 const LANE_MODES = ['batch', 'sync'] as const satisfies readonly LaneMode[];
@@ -139,7 +140,6 @@ function describeShapeProblem(error: ErrorObject): string {
 
 type Entry = { path: string; fields: Record<string, unknown> };
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // The reference checks read the document before knowing its shape is right, so that a file with
 // both kinds of problem lists them all at once: every access below tolerates any shape.

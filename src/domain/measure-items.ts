@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { OPERATIONS, type Operation } from './catalog.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { countInputTokens } from './tokens.ts';
+import { isRecord } from './records.ts';
 
 /** Items per digested run (see above). */
 export const ITEMS_PER_DIGEST = 1024;
@@ -35,10 +36,6 @@ export interface MeasuredItems {
 /** Measures items; the same array with the same option is measured once (see `measuringOnce`). */
 export interface ItemMeasurer {
   measure(items: readonly unknown[], keepJson: boolean): Promise<MeasuredItems>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function operationOf(value: unknown): Operation | null {

@@ -9,6 +9,7 @@
 import type { ImportFormat, ImportLinesTable } from '../../db/schema.ts';
 import type { Operation } from '../catalog.ts';
 import type { ErrorDetail } from '../errors.ts';
+import { isRecord } from '../records.ts';
 
 export type { ImportFormat };
 
@@ -16,7 +17,6 @@ export type { ImportFormat };
 export type ImportLine = Omit<ImportLinesTable, 'file_id' | 'line_index' | 'batch_id'>;
 
 type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** OpenAI allows custom ids of up to 512 characters. */
 const MAX_CUSTOM_ID = 512;

@@ -1,9 +1,8 @@
 /** Anthropic answers as normalised lane results: the text blocks joined, usage with cache tokens counted as input. */
 import { laneErrorOfStatus } from '../provider-calls.ts';
 import type { LaneError, LaneResult } from '../types.ts';
+import { isRecord } from '../../domain/records.ts';
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0);
 
 /** A Message as a succeeded result. */

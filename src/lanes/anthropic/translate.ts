@@ -9,6 +9,7 @@
  */
 import { requestedMaxOutput } from '../../domain/tokens.ts';
 import type { LaneError, LaneRequest } from '../types.ts';
+import { isRecord } from '../../domain/records.ts';
 
 export type TextBlock = { type: 'text'; text: string };
 export type ImageBlock = { type: 'image'; source: { type: 'url'; url: string } | { type: 'base64'; media_type: ImageMediaType; data: string } };
@@ -25,8 +26,6 @@ export interface MessagesParams {
 
 export type Translation = { params: MessagesParams } | { error: LaneError };
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Fields translated below, or that Anthropic has no use for (sampling settings among them): left out. */
 const IGNORED = new Set(['model', 'input', 'messages', 'instructions', 'max_output_tokens', 'max_completion_tokens', 'max_tokens', 'temperature', 'top_p', 'stop', 'metadata', 'user', 'store', 'seed', 'service_tier', 'parallel_tool_calls', 'stream', 'n']);

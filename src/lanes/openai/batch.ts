@@ -14,6 +14,7 @@ import { callProvider, laneErrorOfStatus } from '../provider-calls.ts';
 import type { BatchJobState, BatchJobStatus, BatchLane, LaneRequest, LaneResult } from '../types.ts';
 import { ENDPOINTS, operationOfBatchUrl } from './endpoints.ts';
 import { resultOfAnswer } from './results.ts';
+import { isRecord } from '../../domain/records.ts';
 
 /** Tries of each control call (upload, create, retrieve, cancel, download). */
 const ATTEMPTS = 4;
@@ -30,7 +31,6 @@ const STATUS: Record<OpenAI.Batches.Batch['status'], BatchJobStatus> = {
 };
 
 type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** One line of an output or error file, as a lane result. */
 function resultOfLine(line: Json, operation: NonNullable<ReturnType<typeof operationOfBatchUrl>>): LaneResult | null {

@@ -4,10 +4,10 @@
  */
 import type { Operation } from '../../domain/catalog.ts';
 import type { LaneResult, TokenUsage } from '../types.ts';
+import { isRecord } from '../../domain/records.ts';
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0);
 
 /** The text of a Responses API answer: every output_text part of every message item, in order. */

@@ -4,6 +4,7 @@
  * naming the field, so router bugs show up in tests rather than in production.
  */
 import type { Operation } from '../../domain/catalog.ts';
+import { isRecord } from '../../domain/records.ts';
 
 export interface RequestText {
   /** Every input text (for embeddings, one per vector). */
@@ -35,10 +36,6 @@ class InvalidBody extends Error {
 // Parts of other types (images, files, audio) carry no text the sandbox reads.
 const TEXT_PART_TYPES: ReadonlySet<unknown> = new Set(['input_text', 'output_text', 'text']);
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
 }
@@ -50,7 +47,7 @@ function contentText(content: unknown, param: string): string {
   if (!Array.isArray(content)) throw new InvalidBody(param, 'must be a string or a list of content parts');
   const texts: string[] = [];
   for (const [index, part] of content.entries()) {
-    if (!isObject(part)) throw new InvalidBody(`${param}[${index}]`, 'must be an object');
+    if (!isRecord(part)) throw new InvalidBody(`${param}[${index}]`, 'must be an object');
     if (!TEXT_PART_TYPES.has(part['type'])) continue;
     const text = part['text'];
     if (typeof text !== 'string') throw new InvalidBody(`${param}[${index}].text`, 'must be a string');
@@ -64,7 +61,7 @@ function readMessages(items: readonly unknown[], param: string, maxOutputTokens:
   let lastUserText: string | null = null;
   for (const [index, item] of items.entries()) {
     const itemParam = `${param}[${index}]`;
-    if (!isObject(item)) throw new InvalidBody(itemParam, 'must be an object');
+    if (!isRecord(item)) throw new InvalidBody(itemParam, 'must be an object');
     // Responses input may hold tool calls and their outputs beside messages; only messages have text here.
     if (item['type'] !== undefined && item['type'] !== 'message') continue;
     if (typeof item['role'] !== 'string') throw new InvalidBody(`${itemParam}.role`, 'must be a string');
