@@ -9,6 +9,7 @@
  */
 import type { Database } from '../../src/db/database.ts';
 import type { Config } from '../../src/config.ts';
+import { newId } from '../../src/ids.ts';
 import type { Manifest } from '../../src/domain/manifest.ts';
 import { makeRuntimeLanes } from '../../src/lanes/registry.ts';
 import type { LaneRequest, LaneResult } from '../../src/lanes/types.ts';
@@ -64,7 +65,7 @@ export async function timeLanesAlone(database: Database, config: Config, manifes
     });
     const run = await timed(async (): Promise<LaneResult[]> => {
       if (lane.mode === 'batch') {
-        const { jobId, refused } = await lane.submit(requests);
+        const { jobId, refused } = await lane.submit(requests, { key: newId('wu'), since: new Date() });
         if (jobId === null) return refused;
         await lane.poll(jobId);
         return [...refused, ...(await lane.fetchResults(jobId))];

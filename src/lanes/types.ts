@@ -58,6 +58,13 @@ export interface BatchJobState {
   total: number;
 }
 
+/** What names a provider job across retries of the worker job that creates it. */
+export interface JobKey {
+  key: string;
+  /** No job under the key can be older than this (the work unit's creation). */
+  since: Date;
+}
+
 /** A lane backed by a provider batch API: submit a job, poll it, fetch its results, cancel it. */
 export interface BatchLane {
   mode: 'batch';
@@ -65,8 +72,11 @@ export interface BatchLane {
   /**
    * Sends the requests as one provider job. Requests the provider cannot take at all (no
    * translation for them) come back at once in `refused`, final; `jobId` is null when none was sent.
+   * `job.key` names the job (the work unit's id): where the provider lets jobs carry it, a job
+   * already created under it since `job.since` (by a worker that stopped before storing the job's
+   * id) is taken instead of creating a second one.
    */
-  submit(requests: LaneRequest[]): Promise<{ jobId: string | null; refused: LaneResult[] }>;
+  submit(requests: LaneRequest[], job: JobKey): Promise<{ jobId: string | null; refused: LaneResult[] }>;
   poll(jobId: string): Promise<BatchJobState>;
   /** Results so far: all of them once completed; partial ones for expired, failed or cancelled jobs. */
   fetchResults(jobId: string): Promise<LaneResult[]>;

@@ -129,7 +129,7 @@ export const runWorkUnitTask: Task = {
     if (lane.mode === 'batch') {
       if (unit.status === 'submitted') return;
       const items = await openItemsOfUnit(ctx.db, unitId);
-      const { jobId, refused } = await lane.submit(items.map(requestOf));
+      const { jobId, refused } = await lane.submit(items.map(requestOf), { key: unitId, since: unit.created_at });
       // What the provider cannot take at all is final now; the rest waits for the job.
       if (refused.length > 0) await applyResults(ctx, batch, unitId, items, refused);
       if (jobId === null) {

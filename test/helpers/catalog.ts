@@ -1,6 +1,8 @@
 /** Catalog fixtures for tests that build lanes and routes without a catalog file. */
 import type { CatalogLane } from '../../src/domain/catalog.ts';
 import { DEFAULT_LANE_LIMITS } from '../../src/domain/catalog-loader.ts';
+import { newId } from '../../src/ids.ts';
+import type { JobKey } from '../../src/lanes/types.ts';
 
 /** A batch lane in `us` of provider `p` running model `m`, with the defaults of a catalog entry, and `overrides`. */
 export function catalogLane(overrides: Partial<CatalogLane> = {}): CatalogLane {
@@ -19,4 +21,9 @@ export function catalogLane(overrides: Partial<CatalogLane> = {}): CatalogLane {
     limits: DEFAULT_LANE_LIMITS,
     ...overrides,
   };
+}
+
+/** A provider job's key as the worker gives it: a new work unit's id, made now. */
+export function aJob(): JobKey {
+  return { key: newId('wu'), since: new Date() };
 }

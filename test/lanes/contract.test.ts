@@ -15,7 +15,7 @@ import { makeRuntimeLanes } from '../../src/lanes/registry.ts';
 import type { BatchLane, Lane, LaneRequest, LaneResult, SyncLane } from '../../src/lanes/types.ts';
 import { startAnthropicEmulator, type AnthropicEmulator } from '../emulators/anthropic/index.ts';
 import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/index.ts';
-import { catalogLane } from '../helpers/catalog.ts';
+import { aJob, catalogLane } from '../helpers/catalog.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 /** Items whose text holds this are refused for good by the provider (400, or an unknown model). */
@@ -176,7 +176,7 @@ async function runBatch(batchLane: BatchLane, requests: LaneRequest[]): Promise<
   for (const operation of ['responses', 'chat.completions', 'embeddings'] as const) {
     const ofOperation = requests.filter((r) => r.operation === operation);
     if (ofOperation.length === 0) continue;
-    const { jobId, refused } = await batchLane.submit(ofOperation);
+    const { jobId, refused } = await batchLane.submit(ofOperation, aJob());
     results.push(...refused);
     if (jobId === null) continue;
     status = (await waitForEnd(batchLane, jobId)).status;
@@ -281,7 +281,7 @@ describe.each(['openai-batch', 'openai-sync', 'anthropic-batch', 'anthropic-sync
     const h = harness();
     const batchLane = lanes.get(laneId) as BatchLane;
     const requests = Array.from({ length: 6 }, (_, i) => request(`${laneId}-cancel-${i}`, 'responses', h.model, { input: `Item ${i}` }));
-    const { jobId } = await batchLane.submit(requests);
+    const { jobId } = await batchLane.submit(requests, aJob());
     if (jobId === null) throw new Error('nothing was sent');
     h.stall(true);
     await batchLane.cancel(jobId);
@@ -298,7 +298,7 @@ describe.each(['openai-batch', 'openai-sync', 'anthropic-batch', 'anthropic-sync
     const batchLane = lanes.get(laneId) as BatchLane;
     const requests = Array.from({ length: 4 }, (_, i) => request(`${laneId}-expire-${i}`, 'responses', h.model, { input: `Item ${i}` }));
     h.stall(true);
-    const { jobId } = await batchLane.submit(requests);
+    const { jobId } = await batchLane.submit(requests, aJob());
     if (jobId === null) throw new Error('nothing was sent');
     // The job is past validation and in progress before its window closes.
     for (let i = 0; i < 100 && !(await isInProgress(laneId, jobId)); i++) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -11,7 +11,7 @@ import type { Catalog, CatalogLane, Operation } from '../../src/domain/catalog.t
 import { makeRuntimeLanes } from '../../src/lanes/registry.ts';
 import type { BatchLane, Lane, LaneRequest, SyncLane } from '../../src/lanes/types.ts';
 import { startOpenAIEmulator, type OpenAIEmulator } from '../emulators/openai/index.ts';
-import { catalogLane } from '../helpers/catalog.ts';
+import { aJob, catalogLane } from '../helpers/catalog.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const lane = (id: string, mode: 'batch' | 'sync'): CatalogLane => catalogLane({ id, provider: 'openai', mode, models: ['gpt-5.4-mini', 'text-embedding-3-small'], discount_bps: 0, expected_turnaround_seconds: 60 });
@@ -56,10 +56,13 @@ describe('OpenAI requests', () => {
   it.each(REQUESTS)('batch $operation: a JSONL file of request lines, then a batch on its endpoint with a 24 h window', async (request) => {
     const batchLane = lanes.get('batch') as BatchLane;
     const before = openai.requests.length;
-    const { jobId } = await batchLane.submit([request, { ...request, customId: `${request.customId}-b` }]);
-    const [upload, create] = openai.requests.slice(before);
+    const job = aJob();
+    const { jobId } = await batchLane.submit([request, { ...request, customId: `${request.customId}-b` }], job);
+    // First a look for a batch already made under the job's key (there is none), then the upload and the batch.
+    const [lookup, upload, create] = openai.requests.slice(before);
+    expect(lookup).toMatchObject({ method: 'GET', path: '/v1/batches' });
     expect(upload).toMatchObject({ method: 'POST', path: '/v1/files', body: { purpose: 'batch', filename: expect.stringMatching(/\.jsonl$/) } });
-    expect(create).toMatchObject({ method: 'POST', path: '/v1/batches', body: { endpoint: PATHS[request.operation], completion_window: '24h', metadata: { created_by: 'batchrouter' } } });
+    expect(create).toMatchObject({ method: 'POST', path: '/v1/batches', body: { endpoint: PATHS[request.operation], completion_window: '24h', metadata: { created_by: 'batchrouter', batchrouter_work_unit: job.key } } });
     const fileId = String((create?.body as { input_file_id?: unknown }).input_file_id);
     const content = await fetch(`${openai.baseURL}/files/${fileId}/content`, { headers: { authorization: `Bearer ${openai.apiKey}` } });
     const lines = (await content.text()).trim().split('\n').map((line) => JSON.parse(line) as unknown);
@@ -68,5 +71,59 @@ describe('OpenAI requests', () => {
       { custom_id: `${request.customId}-b`, method: 'POST', url: PATHS[request.operation], body: request.body },
     ]);
     expect(jobId).toMatch(/^batch_/);
+  });
+});
+
+describe('a batch made once per work unit', () => {
+  const requests = [REQUESTS[0], { ...REQUESTS[0], customId: '0-2' }] as LaneRequest[];
+  const created = (from: number) => openai.requests.slice(from).filter((r) => r.method === 'POST' && (r.path === '/v1/batches' || r.path === '/v1/files'));
+
+  it('a second submit under the same key (a worker that stopped before storing the id) takes the batch already made: no second upload, no second batch', async () => {
+    const batchLane = lanes.get('batch') as BatchLane;
+    const job = aJob();
+    const first = await batchLane.submit(requests, job);
+    // Other units' batches made since do not get in the way, newer ones included.
+    await batchLane.submit(requests, aJob());
+    const before = openai.requests.length;
+    const again = await batchLane.submit(requests, job);
+    expect(again.jobId).toBe(first.jobId);
+    expect(created(before)).toEqual([]);
+  });
+
+  it('looks through every page of the batch list back to when the unit was made', async () => {
+    const batchLane = lanes.get('batch') as BatchLane;
+    const job = aJob();
+    const first = await batchLane.submit(requests, job);
+    // More than a page (100) of newer batches by others.
+    for (let i = 0; i < 101; i++) await batchLane.submit(requests, aJob());
+    const before = openai.requests.length;
+    expect((await batchLane.submit(requests, job)).jobId).toBe(first.jobId);
+    expect(created(before)).toEqual([]);
+    expect(openai.requests.slice(before).filter((r) => r.path === '/v1/batches' && r.method === 'GET').length).toBeGreaterThan(1);
+  });
+
+  it('an earlier batch under the key that was cancelled is of no use: a new one is made', async () => {
+    const batchLane = lanes.get('batch') as BatchLane;
+    const job = aJob();
+    openai.control.stallBatches(true);
+    try {
+      const first = await batchLane.submit(requests, job);
+      const cancelled = await fetch(`${openai.baseURL}/batches/${first.jobId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${openai.apiKey}` } });
+      expect(cancelled.status).toBe(200);
+      const before = openai.requests.length;
+      const again = await batchLane.submit(requests, job);
+      expect(again.jobId).not.toBe(first.jobId);
+      expect(created(before).map((r) => r.path)).toEqual(['/v1/files', '/v1/batches']);
+    } finally {
+      openai.control.stallBatches(false);
+    }
+  });
+
+  it('a batch made before the unit (beyond the clock allowance) is not taken, whatever its key', async () => {
+    const batchLane = lanes.get('batch') as BatchLane;
+    const job = aJob();
+    const first = await batchLane.submit(requests, job);
+    const later = { key: job.key, since: new Date(Date.now() + 10 * 60_000) };
+    expect((await batchLane.submit(requests, later)).jobId).not.toBe(first.jobId);
   });
 });

@@ -11,7 +11,7 @@ import OpenAI, { toFile } from 'openai';
 import type { CatalogLane } from '../../domain/catalog.ts';
 import type { LaneGate } from '../gate.ts';
 import { callProvider, laneErrorOfStatus } from '../provider-calls.ts';
-import type { BatchJobState, BatchJobStatus, BatchLane, LaneRequest, LaneResult } from '../types.ts';
+import type { BatchJobState, BatchJobStatus, BatchLane, JobKey, LaneRequest, LaneResult } from '../types.ts';
 import { ENDPOINTS, operationOfBatchUrl } from './endpoints.ts';
 import { resultOfAnswer } from './results.ts';
 import { isRecord } from '../../domain/records.ts';
@@ -29,6 +29,13 @@ const STATUS: Record<OpenAI.Batches.Batch['status'], BatchJobStatus> = {
   expired: 'expired',
   cancelled: 'cancelled',
 };
+
+/** The batch metadata key that carries the job's key (the work unit's id). */
+const JOB_KEY_METADATA = 'batchrouter_work_unit';
+/** An earlier batch under the same key in one of these states is of no use: a new one is created. */
+const UNUSABLE_STATUSES: ReadonlySet<OpenAI.Batches.Batch['status']> = new Set(['failed', 'expired', 'cancelling', 'cancelled']);
+/** How far the provider's clock may be behind ours, when looking back for a batch made under a key. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 type Json = Record<string, unknown>;
 
@@ -54,6 +61,25 @@ function resultOfLine(line: Json, operation: NonNullable<ReturnType<typeof opera
 export function makeOpenAIBatchLane(lane: CatalogLane, client: OpenAI, gate: LaneGate): BatchLane {
   const call = <T>(fn: (signal: AbortSignal | undefined) => Promise<T>) => callProvider({ gate, tokens: 0, attempts: ATTEMPTS }, fn);
 
+  /**
+   * A batch this lane already created under the job's key and that is still of use (a worker
+   * stopped between creating it and storing its id): batches are listed newest first, back to
+   * when the key's unit was made.
+   */
+  async function batchCreatedFor(job: JobKey): Promise<string | null> {
+    const oldest = Math.floor((job.since.getTime() - CLOCK_SKEW_MS) / 1000);
+    let page = await call((signal) => client.batches.list({ limit: 100 }, { signal }));
+    for (;;) {
+      for (const batch of page.data) {
+        if (batch.created_at < oldest) return null;
+        if (batch.metadata?.[JOB_KEY_METADATA] === job.key && !UNUSABLE_STATUSES.has(batch.status)) return batch.id;
+      }
+      if (!page.hasNextPage()) return null;
+      const current = page;
+      page = await call(() => current.getNextPage());
+    }
+  }
+
   async function readLines(fileId: string, operation: NonNullable<ReturnType<typeof operationOfBatchUrl>>, into: LaneResult[]): Promise<void> {
     const response = await call((signal) => client.files.content(fileId, { signal }));
     if (!response.body) return;
@@ -74,14 +100,16 @@ export function makeOpenAIBatchLane(lane: CatalogLane, client: OpenAI, gate: Lan
   return {
     mode: 'batch',
     id: lane.id,
-    async submit(requests: LaneRequest[]) {
+    async submit(requests: LaneRequest[], job: JobKey) {
       const first = requests[0];
       if (!first) throw new Error('a provider batch needs at least one request');
+      const earlier = await batchCreatedFor(job);
+      if (earlier !== null) return { jobId: earlier, refused: [] };
       const endpoint = ENDPOINTS[first.operation].batchUrl;
       const jsonl = requests.map((request) => JSON.stringify({ custom_id: request.customId, method: 'POST', url: endpoint, body: request.body })).join('\n');
       const file = await call(async (signal) => client.files.create({ file: await toFile(Buffer.from(`${jsonl}\n`), 'batchrouter-requests.jsonl', { type: 'application/jsonl' }), purpose: 'batch' }, { signal }));
       const batch = await call((signal) =>
-        client.batches.create({ input_file_id: file.id, endpoint, completion_window: '24h', metadata: { created_by: 'batchrouter', lane: lane.id } }, { signal }),
+        client.batches.create({ input_file_id: file.id, endpoint, completion_window: '24h', metadata: { created_by: 'batchrouter', lane: lane.id, [JOB_KEY_METADATA]: job.key } }, { signal }),
       );
       return { jobId: batch.id, refused: [] };
     },
