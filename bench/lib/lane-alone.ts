@@ -2,7 +2,7 @@
  * The sandbox benchmark's baseline: the time spent inside lane calls, measured by running the
  * lanes directly in this process over the very requests the worker would send, with nothing of
  * the router around them. The items are routed by the domain's own `checkAndRoute`, cut into work
- * units by the worker's own `shard`, and turned into requests by the worker's own `requestOf`
+ * units by submit's own `shardPlan`, and turned into requests by the worker's own `requestOf`
  * (all outside the timing); the lanes are the server's (`makeRuntimeLanes` with the same settings).
  * A batch lane's time includes its own storage (the sandbox keeps jobs in the database, as a real
  * provider keeps them on its side): submit, one poll, fetching the results, per work unit.
@@ -14,7 +14,7 @@ import type { Manifest } from '../../src/domain/manifest.ts';
 import { makeRuntimeLanes } from '../../src/lanes/registry.ts';
 import type { LaneRequest, LaneResult } from '../../src/lanes/types.ts';
 import { requestOf } from '../../src/worker/outcomes.ts';
-import { shard } from '../../src/worker/route-batch.ts';
+import { shardPlan } from '../../src/domain/shards.ts';
 import { routeManifest, routingContextOf } from './database.ts';
 import { timed } from './report.ts';
 
@@ -30,18 +30,10 @@ export async function timeLanesAlone(database: Database, config: Config, manifes
   const ctx = await routingContextOf(database);
   const plan = await routeManifest(ctx, manifest);
   const lanes = makeRuntimeLanes(ctx.catalog, ctx.lanes, config, { db: database.db, clock: ctx.clock });
-  const catalogLanes = new Map(ctx.lanes.map((lane) => [lane.id, lane]));
   // What the worker reads back for each item on its first attempt.
   const byIndex = new Map(plan.items.map((routed) => [routed.item.index, routed]));
-  // Sorted as the worker's query sorts them: by lane, operation, model, then item.
-  const group = (item: { lane_id: string; operation: string; assigned_model: string }) => `${item.lane_id}|${item.operation}|${item.assigned_model}`;
-  const shardable = plan.items
-    .map((routed) => ({ item_index: routed.item.index, lane_id: routed.choice.lane.id, operation: routed.item.operation, assigned_model: routed.choice.model.id, bytes: routed.bytes }))
-    .sort((a, b) => group(a).localeCompare(group(b)) || a.item_index - b.item_index);
-  const units = shard(shardable, (laneId) => {
-    const lane = catalogLanes.get(laneId);
-    return { items: lane?.max_items_per_job ?? 1, bytes: lane?.max_bytes_per_job ?? Number.MAX_SAFE_INTEGER };
-  });
+  // Cut into work units as submit cuts them.
+  const units = shardPlan(plan.items, ctx.lanes);
 
   let ms = 0;
   let results = 0;

@@ -4,21 +4,13 @@
  * Value types are normalised here, once: int8 becomes a JS number (money is integer micro-USD and
  * stays far below 2^53), timestamps become Date.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { fromPglite } from 'pg-boss';
 import type { DB } from './schema.ts';
+import { INT8_OID, parseInt8 } from './int8.ts';
 import { PgliteDialect } from './pglite-dialect.ts';
-
-const INT8_OID = 20;
-
-/** int8 → number, refusing values that a double cannot hold exactly. */
-export function parseInt8(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new RangeError(`int8 value ${value} is outside the exact range`);
-  return parsed;
-}
+import { PgliteThread } from './pglite-thread.ts';
 
 /** The job queue's view of the database: pg-boss's one-method adapter. */
 export interface QueueDatabase {
@@ -86,25 +78,21 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
   };
 }
 
+/** The embedded database, on a thread of its own (pglite-thread.ts). */
 async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): Promise<Database> {
-  const pglite = await PGlite.create(target.directory ?? 'memory://', {
-    parsers: { [INT8_OID]: parseInt8 },
-  });
-  const schema = quoteIdentifier(target.schema);
-  // One session for the whole process, so the search_path is set once.
-  await pglite.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
-  const db = new Kysely<DB>({ dialect: new PgliteDialect(pglite) });
+  const thread = await PgliteThread.start({ directory: target.directory, schema: target.schema });
+  const db = new Kysely<DB>({ dialect: new PgliteDialect(thread) });
   return {
     kind: 'pglite',
     db,
     schema: target.schema,
     executeScript: async (sqlText) => {
-      await pglite.exec(sqlText);
+      await thread.exec(sqlText);
     },
-    queueDatabase: fromPglite(pglite),
+    queueDatabase: fromPglite(thread),
     close: async () => {
       await db.destroy();
-      await pglite.close();
+      await thread.close();
     },
   };
 }

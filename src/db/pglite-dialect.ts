@@ -1,12 +1,8 @@
 /**
- * A Kysely dialect over an in-process PGlite instance.
- *
- * PGlite has a single session. Plain queries take PGlite's own exclusive lock one at a time; a
- * transaction runs inside `pglite.transaction()`, which holds that lock until COMMIT/ROLLBACK, so
- * nothing else that shares the instance (the job queue, another request) can slip a statement into
- * an open transaction.
+ * A Kysely dialect over the embedded database's thread (pglite-thread.ts). The thread keeps
+ * PGlite's one session to a single transaction at a time: a transaction's statements name it, and
+ * every other statement waits until it has ended.
  */
-import type { PGlite, Transaction } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -19,26 +15,19 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-
-interface OpenTransaction {
-  tx: Transaction;
-  /** Settles the transaction callback: COMMIT by returning, ROLLBACK by calling `tx.rollback()`. */
-  finish: (outcome: 'commit' | 'rollback') => void;
-  /** The `pglite.transaction()` call itself: resolves once COMMIT or ROLLBACK has run. */
-  settled: Promise<void>;
-}
+import type { PgliteThread } from './pglite-thread.ts';
 
 class PgliteConnection implements DatabaseConnection {
-  open: OpenTransaction | null = null;
-  readonly pglite: PGlite;
+  /** The transaction this connection is in, if any. */
+  tx: number | null = null;
+  readonly thread: PgliteThread;
 
-  constructor(pglite: PGlite) {
-    this.pglite = pglite;
+  constructor(thread: PgliteThread) {
+    this.thread = thread;
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const runner = this.open?.tx ?? this.pglite;
-    const result = await runner.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
+    const result = await this.thread.query<R>(compiledQuery.sql, compiledQuery.parameters, this.tx);
     return {
       rows: result.rows,
       ...(result.affectedRows !== undefined ? { numAffectedRows: BigInt(result.affectedRows) } : {}),
@@ -51,36 +40,21 @@ class PgliteConnection implements DatabaseConnection {
 }
 
 class PgliteDriver implements Driver {
-  readonly pglite: PGlite;
+  readonly thread: PgliteThread;
 
-  constructor(pglite: PGlite) {
-    this.pglite = pglite;
+  constructor(thread: PgliteThread) {
+    this.thread = thread;
   }
 
-  async init(): Promise<void> {
-    await this.pglite.waitReady;
-  }
+  async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new PgliteConnection(this.pglite);
+    return new PgliteConnection(this.thread);
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const conn = connection as PgliteConnection;
-    const { promise: outcome, resolve: finish } = Promise.withResolvers<'commit' | 'rollback'>();
-    const { promise: begun, resolve: markBegun } = Promise.withResolvers<Transaction>();
-    const settled = this.pglite.transaction(async (tx) => {
-      const characteristics = [
-        settings.isolationLevel !== undefined ? `isolation level ${settings.isolationLevel}` : '',
-        settings.accessMode ?? '',
-      ].filter(Boolean);
-      if (characteristics.length > 0) await tx.exec(`set transaction ${characteristics.join(', ')}`);
-      markBegun(tx);
-      if ((await outcome) === 'rollback') await tx.rollback();
-    });
-    // A failure before the transaction began (BEGIN itself) surfaces here; later ones in #end.
-    const tx = await Promise.race([begun, settled.then(() => Promise.reject(new Error('transaction ended before it began')))]);
-    conn.open = { tx, finish, settled: settled.then(() => undefined) };
+    const characteristics = [settings.isolationLevel !== undefined ? `isolation level ${settings.isolationLevel}` : '', settings.accessMode ?? ''].filter(Boolean);
+    (connection as PgliteConnection).tx = await this.thread.begin(characteristics.length > 0 ? characteristics.join(', ') : null);
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -92,11 +66,10 @@ class PgliteDriver implements Driver {
   }
 
   async #end(conn: PgliteConnection, outcome: 'commit' | 'rollback'): Promise<void> {
-    const open = conn.open;
-    if (!open) throw new Error('no open transaction on this connection');
-    conn.open = null;
-    open.finish(outcome);
-    await open.settled;
+    const tx = conn.tx;
+    if (tx === null) throw new Error('no open transaction on this connection');
+    conn.tx = null;
+    await this.thread.end(tx, outcome);
   }
 
   async releaseConnection(): Promise<void> {}
@@ -104,16 +77,16 @@ class PgliteDriver implements Driver {
   async destroy(): Promise<void> {}
 }
 
-/** Kysely dialect for PGlite; the caller owns the PGlite instance and closes it. */
+/** Kysely dialect for the embedded database's thread; the caller owns the thread and closes it. */
 export class PgliteDialect implements Dialect {
-  readonly pglite: PGlite;
+  readonly thread: PgliteThread;
 
-  constructor(pglite: PGlite) {
-    this.pglite = pglite;
+  constructor(thread: PgliteThread) {
+    this.thread = thread;
   }
 
   createDriver(): Driver {
-    return new PgliteDriver(this.pglite);
+    return new PgliteDriver(this.thread);
   }
 
   createQueryCompiler() {

@@ -16,7 +16,7 @@ import {
   transitionBatch,
   type BatchRow,
 } from '../db/queries/batches.ts';
-import { cancelOpenUnits, findSubmittedUnits } from '../db/queries/work-units.ts';
+import { cancelOpenUnits, findSubmittedUnits, insertWorkUnit } from '../db/queries/work-units.ts';
 import type { Executor } from '../db/schema.ts';
 import { recordAudit } from './audit.ts';
 import { isTerminalBatch, statusesBefore } from './batch-states.ts';
@@ -37,6 +37,7 @@ import {
   type RoutingContext,
 } from './quotes.ts';
 import type { RoutedItem } from './routing.ts';
+import { shardPlan } from './shards.ts';
 import { reserve, settle } from './settlement.ts';
 import { baselinePriceColumns } from './usage.ts';
 import { batchView } from './batch-view.ts';
@@ -144,7 +145,7 @@ export type PresentedBatch = Awaited<ReturnType<typeof presentBatch>>;
 async function requestHashOf(ctx: BatchContext, body: unknown): Promise<string> {
   if (typeof body !== 'object' || body === null || !('items' in body) || !Array.isArray(body.items)) return canonicalHash(body);
   const measured = await ctx.measurer.measure(body.items, true);
-  return canonicalHash({ ...(body as Record<string, unknown>), items: measured.digests });
+  return canonicalHash({ ...(body as Record<string, unknown>), items: measured.digest });
 }
 
 function replayOrConflict(existing: BatchRow, requestHash: string): BatchRow {
@@ -157,8 +158,10 @@ function replayOrConflict(existing: BatchRow, requestHash: string): BatchRow {
 /**
  * Submits a batch: every check first (nothing is stored on a 400), then in one transaction the
  * credit check and reservation (402 when the available balance cannot cover the maximum), the
- * batch and its items, and the job that routes it. The same Idempotency-Key with the same body
- * returns the original batch; with another body, or while the first is still being stored, 409.
+ * batch, its first round of work units (the plan cut by lane limits: src/domain/shards.ts), its
+ * items dispatched to them, and a job per unit: a new batch is `dispatched`. The same
+ * Idempotency-Key with the same body returns the original batch; with another body, or while the
+ * first is still being stored, 409.
  */
 export async function submitBatch(ctx: BatchContext, principal: Principal, input: SubmitInput, origin: RequestOrigin): Promise<{ batch: BatchRow; replayed: boolean }> {
   const earlier = await findBatchByIdempotencyKey(ctx.db, principal.orgId, input.idempotencyKey);
@@ -177,6 +180,10 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
       : { url: await checkedWebhookUrl(ctx.webhooks, input.webhook.url, 'webhook.url'), secret: checkedWebhookSecret(input.webhook.secret, 'webhook.secret') };
   const feeBps = ctx.catalog.platform_fee_bps;
   const totals = planTotals(plan, feeBps);
+  // The first round's work units: every item is dispatched to its unit as it is stored.
+  const units = shardPlan(plan.items, ctx.lanes).map((shard) => ({ ...shard, id: newId('wu') }));
+  const unitOf = new Map(units.flatMap((unit) => unit.indexes.map((index) => [index, unit.id] as const)));
+  const modeOf = new Map(ctx.lanes.map((lane) => [lane.id, lane.mode]));
   const now = ctx.clock.now();
   const deadline = slaDeadline(checked, now);
   const batchId = newId('bat');
@@ -202,7 +209,7 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
     await insertBatch(trx, {
       id: batchId,
       org_id: principal.orgId,
-      status: 'queued',
+      status: 'dispatched',
       sla_tier: checked.slaTier,
       routing_mode: checked.routingMode,
       privacy_tier: checked.privacyTier,
@@ -221,6 +228,9 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
       created_at: now,
       updated_at: now,
     });
+    for (const unit of units) {
+      await insertWorkUnit(trx, { id: unit.id, batch_id: batchId, lane_id: unit.laneId, mode: modeOf.get(unit.laneId) ?? 'sync', status: 'pending', item_count: unit.indexes.length, created_at: now });
+    }
     await insertItems(
       trx,
       plan.items.map((routed) => ({
@@ -231,7 +241,9 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
         model: routed.item.models[0]?.id ?? routed.choice.model.id,
         model_options: routed.item.models.map((model) => model.id),
         input: inputJson[routed.item.index] ?? 'null',
-        status: 'queued' as const,
+        status: 'dispatched' as const,
+        work_unit_id: unitOf.get(routed.item.index) ?? null,
+        attempts: 1,
         lane_id: routed.choice.lane.id,
         assigned_model: routed.choice.model.id,
         input_tokens: routed.inputTokens,
@@ -251,8 +263,8 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
       at: now,
     });
     await ctx.invalidation.publish(trx, { kind: 'org', id: principal.orgId });
-    await ctx.jobs.send(trx, 'route-batch', { batch_id: batchId }, { singletonKey: batchId });
-    await emitBatchEvent(ctx, trx, batchId, 'batch.submitted', now, { queued: plan.items.length });
+    for (const unit of units) await ctx.jobs.send(trx, 'run-work-unit', { work_unit_id: unit.id }, { singletonKey: unit.id });
+    await emitBatchEvent(ctx, trx, batchId, 'batch.submitted', now, { dispatched: plan.items.length });
     const stored = await findBatch(trx, principal.orgId, batchId);
     if (!stored) throw new Error('a batch vanished inside the transaction that stored it');
     await input.alsoStore?.(trx, stored);

@@ -76,28 +76,44 @@ function hasMessages(value: unknown): boolean {
 }
 
 /** The body keys each operation needs, checked loosely: the provider validates the rest. */
-function checkInput(item: ManifestItem, path: () => string, problems: ErrorDetail[]): void {
+function checkInput(item: ManifestItem, index: number, problems: ErrorDetail[]): void {
   const input = item.input;
-  if ('model' in input) problems.push({ path: `${path()}.input.model`, message: 'set the model with model and model_options, not inside input' });
+  if ('model' in input) problems.push({ path: `items[${index}].input.model`, message: 'set the model with model and model_options, not inside input' });
   for (const name of OUTPUT_LIMIT_FIELDS) {
     const limit = input[name];
     if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 && limit <= MAX_OUTPUT_LIMIT)) {
-      problems.push({ path: `${path()}.input.${name}`, message: `must be a whole number from 1 to ${MAX_OUTPUT_LIMIT}` });
+      problems.push({ path: `items[${index}].input.${name}`, message: `must be a whole number from 1 to ${MAX_OUTPUT_LIMIT}` });
     }
   }
   if (item.operation === 'embeddings') {
     const text = input['input'];
     const ok = typeof text === 'string' ? text.length > 0 : Array.isArray(text) && text.length > 0 && text.every((t) => typeof t === 'string');
-    if (!ok) problems.push({ path: `${path()}.input.input`, message: 'embeddings need input: a non-empty string or array of strings' });
+    if (!ok) problems.push({ path: `items[${index}].input.input`, message: 'embeddings need input: a non-empty string or array of strings' });
     return;
   }
   if (item.operation === 'chat.completions') {
-    if (!hasMessages(input['messages'])) problems.push({ path: `${path()}.input.messages`, message: 'chat.completions needs a non-empty messages array' });
+    if (!hasMessages(input['messages'])) problems.push({ path: `items[${index}].input.messages`, message: 'chat.completions needs a non-empty messages array' });
     return;
   }
   const text = input['input'];
   const ok = (typeof text === 'string' && text.length > 0) || hasMessages(text) || hasMessages(input['messages']);
-  if (!ok) problems.push({ path: `${path()}.input.input`, message: 'responses need input: a string or a non-empty array of messages (messages is accepted too)' });
+  if (!ok) problems.push({ path: `items[${index}].input.input`, message: 'responses need input: a string or a non-empty array of messages (messages is accepted too)' });
+}
+
+/** The catalog models an item names (preferred first, repeats skipped), with a problem for each it cannot use. */
+function resolveModels(item: ManifestItem, index: number, modelsById: ReadonlyMap<string, CatalogModel>, problems: ErrorDetail[]): CatalogModel[] {
+  const models: CatalogModel[] = [];
+  const options = item.model_options ?? [];
+  for (let i = -1; i < options.length; i++) {
+    const name = i === -1 ? item.model : (options[i] as string);
+    if (i >= 0 && (name === item.model || options.indexOf(name) < i)) continue;
+    const model = modelsById.get(name);
+    const where = i === -1 ? `items[${index}].model` : `items[${index}].model_options[${i}]`;
+    if (!model) problems.push({ path: where, message: `unknown model ${name}: see GET /v1/catalog/models` });
+    else if (!model.operations.includes(item.operation)) problems.push({ path: where, message: `${name} does not support ${item.operation}` });
+    else models.push(model);
+  }
+  return models;
 }
 
 /**
@@ -109,30 +125,32 @@ export function checkManifest(manifest: Manifest, catalog: Catalog): { manifest:
   const regions = checkRegions(manifest.allowed_regions, problems);
   const modelsById = new Map(catalog.models.map((model) => [model.id, model]));
   const seen = new Map<string, number>();
-  const items: CheckedItem[] = [];
+  // Items that name the same models for the same operation share one resolved list: most
+  // manifests name a handful, and routing works out the lanes once per list.
+  const lists = new Map<Operation, Map<string, CatalogModel[]>>();
+  const items = new Array<CheckedItem>(manifest.items.length);
   for (let index = 0; index < manifest.items.length; index++) {
     const item = manifest.items[index] as ManifestItem;
     // Paths are only written for problems: most manifests have none, and some have 100,000 items.
-    const path = () => `items[${index}]`;
     const earlier = seen.get(item.customer_item_id);
     if (earlier !== undefined) {
-      problems.push({ path: `${path()}.customer_item_id`, message: `duplicates items[${earlier}].customer_item_id (${item.customer_item_id})` });
+      problems.push({ path: `items[${index}].customer_item_id`, message: `duplicates items[${earlier}].customer_item_id (${item.customer_item_id})` });
     } else {
       seen.set(item.customer_item_id, index);
     }
-    const models: CatalogModel[] = [];
-    const options = item.model_options ?? [];
-    for (let i = -1; i < options.length; i++) {
-      const name = i === -1 ? item.model : (options[i] as string);
-      if (i >= 0 && (name === item.model || options.indexOf(name) < i)) continue;
-      const model = modelsById.get(name);
-      const where = () => (i === -1 ? `${path()}.model` : `${path()}.model_options[${i}]`);
-      if (!model) problems.push({ path: where(), message: `unknown model ${name}: see GET /v1/catalog/models` });
-      else if (!model.operations.includes(item.operation)) problems.push({ path: where(), message: `${name} does not support ${item.operation}` });
-      else models.push(model);
+    let ofOperation = lists.get(item.operation);
+    if (ofOperation === undefined) lists.set(item.operation, (ofOperation = new Map()));
+    // Names hold no control characters (the schema's pattern), so a newline separates them.
+    const key = item.model_options === undefined ? item.model : `${item.model}\n${item.model_options.join('\n')}`;
+    let models = ofOperation.get(key);
+    if (models === undefined) {
+      const before = problems.length;
+      models = resolveModels(item, index, modelsById, problems);
+      // A list with problems is resolved again for every item, so that each gets its own.
+      if (problems.length === before) ofOperation.set(key, models);
     }
-    checkInput(item, path, problems);
-    items.push({ index, customerItemId: item.customer_item_id, operation: item.operation, models, input: item.input });
+    checkInput(item, index, problems);
+    items[index] = { index, customerItemId: item.customer_item_id, operation: item.operation, models, input: item.input };
   }
   if (problems.length > 0) return { problems };
   return {

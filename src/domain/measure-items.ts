@@ -1,36 +1,35 @@
 /**
  * Measuring a manifest's items: what quote and submit need of each item besides its routing
- * fields. Each item's input tokens (a real tokenizer), its input's canonical JSON (stored with the
- * item; its UTF-8 size counts against provider byte limits), and a digest of the items' canonical
- * JSON for the manifest and request hashes.
+ * fields. Each item's input tokens (a real tokenizer), its input as JSON (stored with the item; its
+ * UTF-8 size counts against provider byte limits), and one digest of all the items for the
+ * manifest and request hashes.
  *
- * Items are digested in runs of ITEMS_PER_DIGEST: a run's digest is the SHA-256 of its items'
- * canonical JSON joined by commas, so a manifest's digests are the same however its items were
- * cut across the tokenizer threads (src/tokenizer), which measure a large manifest in slices of
- * whole runs while the request thread checks it.
+ * Counting tokens is most of the work. The tokenizer threads (src/tokenizer) count a large
+ * manifest's texts, handed over as plain strings (`itemTexts`), while the request thread writes
+ * the JSON and the digest (`measureShape`) and then checks the manifest: the items themselves are
+ * never copied to another thread.
  *
  * Measuring may start before the request body has been validated (so that the threads start
- * early), so `measureItems` accepts anything: what is not a well-formed item measures as nothing,
+ * early), so everything here accepts anything: what is not a well-formed item measures as nothing,
  * and its figures are never used, since the request is then refused.
  */
 import { createHash } from 'node:crypto';
 import { OPERATIONS, type Operation } from './catalog.ts';
-import { canonicalJson } from './canonical-json.ts';
-import { countInputTokens } from './tokens.ts';
+import { countTextTokens, inputTexts, type CountedTexts } from './tokens.ts';
 import { isRecord } from './records.ts';
-
-/** Items per digested run (see above). */
-export const ITEMS_PER_DIGEST = 1024;
 
 export interface MeasuredItems {
   /** Input tokens of each item. */
-  tokens: ArrayLike<number>;
-  /** UTF-8 bytes of each item's input as canonical JSON. */
-  bytes: ArrayLike<number>;
-  /** Each item's input as canonical JSON, when it was asked for (submit stores it). */
+  tokens: Uint32Array;
+  /** UTF-8 bytes of each item's input as JSON. */
+  bytes: Uint32Array;
+  /** Each item's input as JSON, when it was asked for (submit stores it). */
   inputJson: string[] | null;
-  /** SHA-256 (hex) of each run of ITEMS_PER_DIGEST items, in order. */
-  digests: string[];
+  /**
+   * SHA-256 (hex) of the items as a JSON array, each item written with its fields in one fixed
+   * order (customer_item_id, input, model, model_options, operation) and its input as sent.
+   */
+  digest: string;
 }
 
 /** Measures items; the same array with the same option is measured once (see `measuringOnce`). */
@@ -38,62 +37,64 @@ export interface ItemMeasurer {
   measure(items: readonly unknown[], keepJson: boolean): Promise<MeasuredItems>;
 }
 
+/** Characters of the digest's text hashed at a time. */
+const HASH_PIECE = 64 * 1024;
+
+const NOTHING_TO_COUNT: CountedTexts = { texts: [], overhead: 0 };
+
 function operationOf(value: unknown): Operation | null {
   return OPERATIONS.find((operation) => operation === value) ?? null;
 }
 
+/** The texts of an item's input that are billed as input tokens, or none for what is not an item. */
+export function itemTexts(item: unknown): CountedTexts {
+  if (!isRecord(item)) return NOTHING_TO_COUNT;
+  const operation = operationOf(item['operation']);
+  const input = item['input'];
+  return operation !== null && isRecord(input) ? inputTexts(operation, input) : NOTHING_TO_COUNT;
+}
+
 /**
- * An item's canonical JSON, written field by field in sorted order: the manifest schema allows
- * exactly these fields, all strings or a list of strings besides the input, so for a valid item
- * this is `canonicalJson(item)` without looking at its keys.
+ * An item as the digest writes it: the manifest schema allows exactly these fields, all strings or
+ * a list of strings besides the input, so the item's own key order never matters.
  */
 function itemJson(item: Record<string, unknown>, inputJson: string): string {
   const options = item['model_options'] === undefined ? '' : `"model_options":${JSON.stringify(item['model_options'])},`;
   return `{"customer_item_id":${JSON.stringify(item['customer_item_id'])},"input":${inputJson},"model":${JSON.stringify(item['model'])},${options}"operation":${JSON.stringify(item['operation'])}}`;
 }
 
-/** Measures `items`, the first of which must start a run (its index a multiple of ITEMS_PER_DIGEST). */
-export function measureItems(items: readonly unknown[], keepJson: boolean): MeasuredItems {
-  const tokens = new Uint32Array(items.length);
+/** Everything but the tokens (left at zero): each input's JSON and size, and the digest. */
+export function measureShape(items: readonly unknown[], keepJson: boolean): MeasuredItems {
   const bytes = new Uint32Array(items.length);
-  const inputJson: string[] | null = keepJson ? [] : null;
-  const digests: string[] = [];
-  let run: string[] = [];
+  const inputJson: string[] | null = keepJson ? new Array<string>(items.length) : null;
+  const hash = createHash('sha256');
+  // Hashed a piece of about HASH_PIECE characters at a time: one call per item would cost more.
+  let pending = '[';
   for (let i = 0; i < items.length; i++) {
-    const item = isRecord(items[i]) ? (items[i] as Record<string, unknown>) : {};
-    const input = item['input'];
-    const operation = operationOf(item['operation']);
-    const json = canonicalJson(input ?? null);
-    tokens[i] = operation !== null && isRecord(input) ? countInputTokens(operation, input) : 0;
+    const value = items[i];
+    const item = isRecord(value) ? value : {};
+    const json = JSON.stringify(item['input'] ?? null);
     bytes[i] = Buffer.byteLength(json);
-    inputJson?.push(json);
-    run.push(itemJson(item, json));
-    if (run.length === ITEMS_PER_DIGEST || i === items.length - 1) {
-      digests.push(createHash('sha256').update(run.join(',')).digest('hex'));
-      run = [];
+    if (inputJson !== null) inputJson[i] = json;
+    pending += i === 0 ? itemJson(item, json) : `,${itemJson(item, json)}`;
+    if (pending.length >= HASH_PIECE) {
+      hash.update(pending);
+      pending = '';
     }
   }
-  return { tokens, bytes, inputJson, digests };
+  return { tokens: new Uint32Array(items.length), bytes, inputJson, digest: hash.update(`${pending}]`).digest('hex') };
 }
 
-/** Joins the measures of consecutive slices, in order. */
-export function joinMeasured(parts: readonly MeasuredItems[], keepJson: boolean): MeasuredItems {
-  let count = 0;
-  for (const part of parts) count += part.tokens.length;
-  const tokens = new Uint32Array(count);
-  const bytes = new Uint32Array(count);
-  let offset = 0;
-  for (const part of parts) {
-    tokens.set(part.tokens, offset);
-    bytes.set(part.bytes, offset);
-    offset += part.tokens.length;
+/** Measures items in the calling thread. */
+export function measureItems(items: readonly unknown[], keepJson: boolean): MeasuredItems {
+  const measured = measureShape(items, keepJson);
+  for (let i = 0; i < items.length; i++) {
+    const { texts, overhead } = itemTexts(items[i]);
+    let tokens = overhead;
+    for (const text of texts) tokens += countTextTokens(text);
+    measured.tokens[i] = tokens;
   }
-  return {
-    tokens,
-    bytes,
-    inputJson: keepJson ? parts.flatMap((part) => part.inputJson ?? []) : null,
-    digests: parts.flatMap((part) => part.digests),
-  };
+  return measured;
 }
 
 /**

@@ -72,7 +72,7 @@ export function manifestHash(manifest: Manifest, measured: MeasuredItems): strin
     routing_mode: manifest.routing_mode ?? 'sla_aware',
     privacy_tier: manifest.privacy_tier ?? 'standard',
     allowed_regions: manifest.allowed_regions ?? ['global'],
-    items: measured.digests,
+    items: measured.digest,
   });
 }
 

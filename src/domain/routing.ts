@@ -118,16 +118,19 @@ function itemRejects(lane: CatalogLane, runs: ReadonlySet<string>, item: Checked
   return null;
 }
 
-/** Whether running on `lane` for `cost` (the model at `preference`) beats `current` in the routing mode. */
-function beats(fastest: boolean, lane: CatalogLane, cost: number, preference: number, current: LaneChoice): boolean {
-  const byTurnaround = lane.expected_turnaround_seconds - current.lane.expected_turnaround_seconds;
-  const byCost = cost - current.expectedCostMicros;
+/**
+ * Whether running on `lane` for `cost` (the model at `preference`) beats running on `currentLane`
+ * for `currentCost` (at `currentPreference`) in the routing mode.
+ */
+function beats(fastest: boolean, lane: CatalogLane, cost: number, preference: number, currentLane: CatalogLane, currentCost: number, currentPreference: number): boolean {
+  const byTurnaround = lane.expected_turnaround_seconds - currentLane.expected_turnaround_seconds;
+  const byCost = cost - currentCost;
   const first = fastest ? byTurnaround : byCost;
   if (first !== 0) return first < 0;
   const second = fastest ? byCost : byTurnaround;
   if (second !== 0) return second < 0;
-  if (preference !== current.preference) return preference < current.preference;
-  return lane.id < current.lane.id;
+  if (preference !== currentPreference) return preference < currentPreference;
+  return lane.id < currentLane.id;
 }
 
 /** A price book that looks each price up once per plan rather than once per item. */
@@ -171,12 +174,6 @@ interface Option {
   prices: TokenPrices;
 }
 
-/** The item's models, in order, as one string. */
-function modelsKey(item: CheckedItem): string {
-  const only = item.models.length === 1 ? item.models[0] : undefined;
-  return only ? only.id : item.models.map((model) => model.id).join('\n');
-}
-
 /** An item's candidates: the best choice on each provider that may run it. */
 interface Candidates {
   best: LaneChoice;
@@ -197,7 +194,8 @@ export function planRoutes(
   failing: ReadonlyMap<string, string> = new Map(),
 ): { plan: RoutingPlan } | { problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
-  const candidates: (Candidates & { item: CheckedItem; inputTokens: number; bytes: number })[] = [];
+  // Spreading (sla_aware across providers) looks at every item's best choice of each provider.
+  const candidates: Candidates[] = [];
   const firstRejection = new Map<string, Rejection>();
   const eligibleSomewhere = new Set<string>();
   const refusedByManifest = lanes.map((lane) => manifestRejects(manifest, lane, failing));
@@ -206,11 +204,12 @@ export function planRoutes(
   const fastest = manifest.routingMode === 'fastest';
   const spreading = manifest.routingMode === 'sla_aware' && new Set(lanes.map((lane) => lane.provider)).size > 1;
   // Which lanes may take an item depends on its models and, past the smallest job, its size:
-  // worked out once per list of models for the items that fit every lane.
+  // worked out once per list of models for the items that fit every lane (items naming the same
+  // models share their list: see checkManifest).
   const smallestJob = Math.min(...lanes.map((lane) => lane.max_bytes_per_job));
-  const optionsByModels = new Map<string, Option[]>();
+  const optionsByModels = new Map<readonly CatalogModel[], Option[]>();
   const optionsFor = (item: CheckedItem, bytes: number): Option[] => {
-    const key = bytes <= smallestJob ? modelsKey(item) : null;
+    const key = bytes <= smallestJob ? item.models : null;
     const known = key === null ? undefined : optionsByModels.get(key);
     if (known) return known;
     const options: Option[] = [];
@@ -230,57 +229,83 @@ export function planRoutes(
     if (key !== null) optionsByModels.set(key, options);
     return options;
   };
+  // Only a choice that wins is built in full: an item's options are compared by their figures.
+  const choiceOf = (option: Option, item: CheckedItem, inputTokens: number, limit: number | null, expected: number, cost: number): LaneChoice => {
+    const most = maxOutput(item, option.model, limit);
+    return {
+      lane: option.lane,
+      model: option.model,
+      prices: option.prices,
+      expectedOutputTokens: expected,
+      maxOutputTokens: most,
+      expectedCostMicros: cost,
+      maxCostMicros: tokenCost(option.prices, inputTokens, most),
+      preference: option.preference,
+    };
+  };
+  const reason = fastest ? 'the fastest eligible lane' : 'the cheapest eligible lane';
+  const routed: RoutedItem[] = [];
   for (let i = 0; i < manifest.items.length; i++) {
     const item = manifest.items[i] as CheckedItem;
     const inputTokens = measures.inputTokens[i] ?? 0;
     const bytes = measures.inputBytes[i] ?? 0;
     const limit = requestedMaxOutput(item.input);
-    const bestByProvider = spreading ? new Map<string, LaneChoice>() : null;
-    let best: LaneChoice | null = null;
-    for (const { lane, model, preference, prices: price } of optionsFor(item, bytes)) {
-      const expected = expectedOutput(item, model, limit);
-      // Only a choice that wins something is built in full.
-      const cost = tokenCost(price, inputTokens, expected);
-      const overall = best === null || beats(fastest, lane, cost, preference, best);
-      const ofProvider = bestByProvider?.get(lane.provider);
-      const forProvider = bestByProvider !== null && (ofProvider === undefined || beats(false, lane, cost, preference, ofProvider));
-      if (!overall && !forProvider) continue;
-      const most = maxOutput(item, model, limit);
-      const choice: LaneChoice = {
-        lane,
-        model,
-        prices: price,
-        expectedOutputTokens: expected,
-        maxOutputTokens: most,
-        expectedCostMicros: cost,
-        maxCostMicros: tokenCost(price, inputTokens, most),
-        preference,
-      };
-      if (overall) best = choice;
-      if (forProvider) bestByProvider?.set(lane.provider, choice);
+    const options = optionsFor(item, bytes);
+    let best: Option | null = null;
+    let bestCost = 0;
+    let bestExpected = 0;
+    for (const option of options) {
+      const expected = expectedOutput(item, option.model, limit);
+      const cost = tokenCost(option.prices, inputTokens, expected);
+      if (best === null || beats(fastest, option.lane, cost, option.preference, best.lane, bestCost, best.preference)) {
+        best = option;
+        bestCost = cost;
+        bestExpected = expected;
+      }
     }
     if (best === null) {
       problems.push({ path: `items[${item.index}].model`, message: `no lane can run this item: ${refusals(lanes, laneRuns, refusedByManifest, item, bytes)}` });
       continue;
     }
-    const chosen: LaneChoice = best;
-    const others = bestByProvider === null ? [] : [...bestByProvider.values()].filter((choice) => choice.lane.provider !== chosen.lane.provider);
-    candidates.push({ item, inputTokens, bytes, best: chosen, others });
-  }
-  if (problems.length > 0) return { problems };
-  const picks = spreading ? spreadAcrossProviders(candidates) : candidates.map(({ best }) => ({ choice: best, spread: null }));
-  const routed = candidates.map(({ item, inputTokens, bytes, best }, i): RoutedItem => {
-    const pick = picks[i] ?? { choice: best, spread: null };
+    const chosen = choiceOf(best, item, inputTokens, limit, bestExpected, bestCost);
+    if (spreading) {
+      // The best choice of every other provider, for spreading.
+      const bestByProvider = new Map<string, LaneChoice>();
+      for (const option of options) {
+        if (option.lane.provider === best.lane.provider) continue;
+        const expected = expectedOutput(item, option.model, limit);
+        const cost = tokenCost(option.prices, inputTokens, expected);
+        const current = bestByProvider.get(option.lane.provider);
+        if (current === undefined || beats(false, option.lane, cost, option.preference, current.lane, current.expectedCostMicros, current.preference)) {
+          bestByProvider.set(option.lane.provider, choiceOf(option, item, inputTokens, limit, expected, cost));
+        }
+      }
+      candidates.push({ best: chosen, others: [...bestByProvider.values()] });
+    }
     const preferred = item.models[0];
-    return {
+    routed.push({
       item,
       inputTokens,
       bytes,
-      choice: pick.choice,
-      reason: pick.spread ?? (fastest ? 'the fastest eligible lane' : 'the cheapest eligible lane'),
-      baselineMicros: preferred ? tokenCost(book.list(preferred), inputTokens, pick.choice.expectedOutputTokens) : 0,
-    };
-  });
+      choice: chosen,
+      reason,
+      baselineMicros: preferred ? tokenCost(book.list(preferred), inputTokens, chosen.expectedOutputTokens) : 0,
+    });
+  }
+  if (problems.length > 0) return { problems };
+  if (spreading) {
+    spreadAcrossProviders(candidates).forEach((pick, i) => {
+      const item = routed[i];
+      if (!item || pick.spread === null) return;
+      const preferred = item.item.models[0];
+      routed[i] = {
+        ...item,
+        choice: pick.choice,
+        reason: pick.spread,
+        baselineMicros: preferred ? tokenCost(book.list(preferred), item.inputTokens, pick.choice.expectedOutputTokens) : 0,
+      };
+    });
+  }
   return { plan: { items: routed, lanes: receipts(manifest, lanes, routed, firstRejection, eligibleSomewhere) } };
 }
 

@@ -42,7 +42,7 @@ import { registerMemberRoutes } from './routes/auth-account-members.ts';
 import { registerInvitationRoutes } from './routes/auth-account-invitations.ts';
 import { RedactingLogController } from './request-logging.ts';
 import { ErrorBody } from './schemas.ts';
-import { noteParsedJson, validatorCompiler } from './validation.ts';
+import { noteParsedJson, parsePlainJson, validatorCompiler } from './validation.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
@@ -100,11 +100,17 @@ export async function makeApp(deps: AppDependencies): Promise<App> {
   // JSON only: without this Fastify also reads text/plain bodies, which then fail validation as a
   // "wrong type" when the truth is a wrong media type (415).
   app.removeContentTypeParser('text/plain');
-  // Fastify's own JSON parsing (prototype poisoning refused), noting what the text shows about its strings.
+  // Fastify's own JSON parsing (prototype poisoning refused) where the text needs it, noting what the
+  // text shows about its strings.
   const parseJson = app.getDefaultJsonParser('error', 'error') as (request: FastifyRequest, text: string, done: (error: Error | null, body?: unknown) => void) => void;
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
     const text = raw.toString();
+    const plain = parsePlainJson(text);
+    if (plain !== null) {
+      done(null, plain.body);
+      return;
+    }
     parseJson(request, text, (error, body) => {
       if (error === null) noteParsedJson(text, body);
       done(error, body);

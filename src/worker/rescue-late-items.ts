@@ -16,7 +16,7 @@ import type { RouteReceipt } from '../domain/batches.ts';
 import { laneView, type LaneView } from '../domain/lane-health.ts';
 import { newId } from '../ids.ts';
 import { reroute, selectionOf } from './reroute.ts';
-import { shard } from './route-batch.ts';
+import { laneLimits, shard } from '../domain/shards.ts';
 import type { Task, WorkerContext } from './tasks.ts';
 
 const MIN_LEAD_SECONDS = 15 * 60;
@@ -38,10 +38,8 @@ async function rescueUnit(ctx: WorkerContext, unit: UnitAtRisk, view: LaneView, 
     const batch = await lockBatch(trx, unit.batch_id);
     if (!batch || isTerminalBatch(batch.status)) return 0;
     const shards = shard(
-      [...routedByIndex]
-        .map(([itemIndex, r]) => ({ item_index: itemIndex, lane_id: r.choice.lane.id, operation: r.item.operation, assigned_model: r.choice.model.id, bytes: r.bytes }))
-        .sort((a, b) => `${a.lane_id}|${a.operation}|${a.assigned_model}`.localeCompare(`${b.lane_id}|${b.operation}|${b.assigned_model}`) || a.item_index - b.item_index),
-      (laneId) => ({ items: byLane.get(laneId)?.max_items_per_job ?? 1, bytes: byLane.get(laneId)?.max_bytes_per_job ?? Number.MAX_SAFE_INTEGER }),
+      [...routedByIndex].map(([itemIndex, r]) => ({ item_index: itemIndex, lane_id: r.choice.lane.id, operation: r.item.operation, assigned_model: r.choice.model.id, bytes: r.bytes })),
+      laneLimits(lanes),
     );
     const itemByIndex = new Map(items.map((item) => [item.item_index, item]));
     let moved = 0;

@@ -1,58 +1,20 @@
 /**
- * Splits a batch's queued items into work units, one or more per lane, operation and model (a
- * provider batch job holds one endpoint and, for some providers, one model) within the lane's
- * limits (items and bytes per job), and queues each unit. Runs after submit and again when failed items
- * are queued for another attempt.
+ * Another routing round: a batch's items queued for another attempt (submit cut the first round
+ * itself) are cut into work units (src/domain/shards.ts), moved off lanes that are failing first,
+ * and each unit is queued.
  */
 import { assignItemsToUnit, moveQueuedItems, queuedItemsForSharding, queuedItemsOnLanes } from '../db/queries/batch-items.ts';
-import { lockBatch, transitionBatch, type BatchRow } from '../db/queries/batches.ts';
+import { lockBatch, type BatchRow } from '../db/queries/batches.ts';
 import type { Executor } from '../db/schema.ts';
 import type { RouteReceipt } from '../domain/batches.ts';
 import { laneView, type LaneView } from '../domain/lane-health.ts';
 import type { RoutingMode } from '../domain/manifest.ts';
 import { insertWorkUnit } from '../db/queries/work-units.ts';
 import { isTerminalBatch } from '../domain/batch-states.ts';
-import { sql } from 'kysely';
 import { newId } from '../ids.ts';
+import { laneLimits, shard } from '../domain/shards.ts';
 import { reroute, selectionOf } from './reroute.ts';
 import { field, type Task, type WorkerContext } from './tasks.ts';
-
-interface Shard {
-  laneId: string;
-  indexes: number[];
-}
-
-interface ShardableItem {
-  item_index: number;
-  lane_id: string;
-  operation: string;
-  assigned_model: string;
-  bytes: number;
-}
-
-/**
- * What a provider batch line adds to an item's input: the custom id, method, url and model around
- * the body. Counted so that a shard's file stays within the lane's byte limit, wrapper included.
- */
-const LINE_OVERHEAD_BYTES = 256;
-
-/** Cuts items (sorted by lane, operation and model) into shards no larger than their lane allows. */
-export function shard(items: ShardableItem[], limits: (laneId: string) => { items: number; bytes: number }): Shard[] {
-  const shards: Shard[] = [];
-  let current: (Shard & { group: string; bytes: number }) | null = null;
-  for (const item of items) {
-    const limit = limits(item.lane_id);
-    const group = `${item.lane_id}|${item.operation}|${item.assigned_model}`;
-    const bytes = item.bytes + LINE_OVERHEAD_BYTES;
-    if (!current || current.group !== group || current.indexes.length >= limit.items || current.bytes + bytes > limit.bytes) {
-      current = { laneId: item.lane_id, group, indexes: [], bytes: 0 };
-      shards.push(current);
-    }
-    current.indexes.push(item.item_index);
-    current.bytes += bytes;
-  }
-  return shards.map(({ laneId, indexes }) => ({ laneId, indexes }));
-}
 
 /**
  * Items waiting for another attempt on a lane that is now failing go to the lane the batch's
@@ -85,13 +47,9 @@ export const routeBatchTask: Task = {
       // then finds nothing left queued, and makes no empty units.
       const batch = await lockBatch(trx, batchId);
       if (!batch || isTerminalBatch(batch.status)) return;
-      await transitionBatch(trx, batchId, ['queued'], 'routing', now);
       if (view.failing.size > 0) await moveOffFailingLanes(ctx, trx, batch, view);
       const lanes = new Map(ctx.lanes.map((lane) => [lane.id, lane]));
-      const shards = shard(await queuedItemsForSharding(trx, batchId), (laneId) => {
-        const lane = lanes.get(laneId);
-        return { items: lane?.max_items_per_job ?? 1, bytes: lane?.max_bytes_per_job ?? Number.MAX_SAFE_INTEGER };
-      });
+      const shards = shard(await queuedItemsForSharding(trx, batchId), laneLimits(ctx.lanes));
       for (const { laneId, indexes } of shards) {
         const unitId = newId('wu');
         const mode = lanes.get(laneId)?.mode ?? 'sync';
@@ -99,10 +57,6 @@ export const routeBatchTask: Task = {
         await assignItemsToUnit(trx, batchId, indexes, unitId);
         await ctx.jobs.send(trx, 'run-work-unit', { work_unit_id: unitId }, { singletonKey: unitId });
       }
-      await transitionBatch(trx, batchId, ['routing'], 'dispatched', now);
     });
-    // A batch can add 100,000 rows at once; without fresh statistics the planner takes the unit's
-    // items for a handful and scans them all on every result update (PGlite never auto-analyzes).
-    await sql`analyze batch_items`.execute(ctx.db);
   },
 };

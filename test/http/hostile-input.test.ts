@@ -235,6 +235,25 @@ describe('bodies that are not a JSON object, on POST /v1/auth/account/api-keys',
     expect(Object.prototype).not.toHaveProperty('x');
   });
 
+  it.each([
+    ['escaped', '{"name":"worker","\\u005f_proto__":{"x":1}}'],
+    ['spaced, deeper', '{"name":"worker","scopes":[{ "__proto__" : {"x":1}}]}'],
+    ['an escaped constructor', '{"name":"worker","\\u0063onstructor":{"prototype":{"x":1}}}'],
+  ])('a __proto__ or constructor key spelt otherwise (%s) gets 400 invalid_json too', async (_what, rawBody) => {
+    const response = await rejectedKeyRequest({ rawBody, headers: JSON_TYPE });
+    expect(response.status).toBe(400);
+    expect(errorCode(response)).toBe('invalid_json');
+    expect(Object.prototype).not.toHaveProperty('x');
+  });
+
+  it('"__proto__" and "constructor" as string values, not keys, are ordinary text', async () => {
+    for (const name of ['__proto__', 'constructor']) {
+      const response = await server.request('POST', KEYS, { key: owner.key, rawBody: `{"name":"${name}"}`, headers: JSON_TYPE });
+      expect(response.status).toBe(201);
+      expect((response.body as { name?: unknown }).name).toBe(name);
+    }
+  });
+
   it('an empty body with Content-Type: application/json gets 400 invalid_json', async () => {
     const response = await rejectedKeyRequest({ rawBody: '', headers: JSON_TYPE });
     expect(response.status).toBe(400);

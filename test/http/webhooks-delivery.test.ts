@@ -65,7 +65,7 @@ describe('a batch with a workspace endpoint', () => {
       expect(verifiesBatchRouterSignature(org.secret, request.headers, request.body)).toBe(true);
     }
     const ofType = (type: string) => received.find(({ event }) => event.type === type)?.event.data.batch;
-    expect(ofType('batch.submitted')).toMatchObject({ status: 'queued', counts: { queued: 3 } });
+    expect(ofType('batch.submitted')).toMatchObject({ status: 'dispatched', counts: { queued: 0, dispatched: 3 } });
     expect(ofType('batch.completed')).toMatchObject({ status: 'completed', counts: { succeeded: 3, queued: 0 } });
 
     const deliveries = await eventually(async () => {

@@ -1,10 +1,9 @@
 /** The tokenizer pool measures exactly what the request thread would, for small and large manifests alike. */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/domain/canonical-json.ts';
-import { inlineMeasurer, ITEMS_PER_DIGEST, measureItems, measuringOnce } from '../../src/domain/measure-items.ts';
+import { inlineMeasurer, measureItems, measuringOnce } from '../../src/domain/measure-items.ts';
 import { countInputTokens } from '../../src/domain/tokens.ts';
-import { startTokenizerPool, type TokenizerPool } from '../../src/tokenizer/pool.ts';
+import { ManifestTexts, startTokenizerPool, type TokenizerPool } from '../../src/tokenizer/pool.ts';
 
 let pools: TokenizerPool[];
 beforeAll(() => {
@@ -27,24 +26,23 @@ const items = texts.flatMap((text, i) => [
   { customer_item_id: `e-${i}`, operation: 'embeddings', model: 'text-embedding-3-small', input: { input: [text, text.toUpperCase()] } },
 ]);
 
-/** The digests by their definition: SHA-256 of each run's items as canonical JSON, joined by commas. */
-function expectedDigests(list: readonly object[]): string[] {
-  const digests: string[] = [];
-  for (let start = 0; start < list.length; start += ITEMS_PER_DIGEST) {
-    const run = list.slice(start, start + ITEMS_PER_DIGEST).map((item) => canonicalJson(item));
-    digests.push(createHash('sha256').update(run.join(',')).digest('hex'));
-  }
-  return digests;
+/**
+ * The digest by its definition: SHA-256 of the items as a JSON array, each item's fields in the
+ * order customer_item_id, input, model, model_options, operation, the input as JSON.stringify writes it.
+ */
+function expectedDigest(list: readonly Record<string, unknown>[]): string {
+  const fields = ['customer_item_id', 'input', 'model', 'model_options', 'operation'];
+  const normalised = list.map((item) => Object.fromEntries(fields.filter((field) => item[field] !== undefined).map((field) => [field, item[field]])));
+  return createHash('sha256').update(JSON.stringify(normalised)).digest('hex');
 }
 
 describe('measuring manifest items', () => {
-  it('counts every operation as countInputTokens does, writes canonical JSON, and digests runs by their definition', () => {
+  it('counts every operation as countInputTokens does, writes each input as JSON, and digests the items by its definition', () => {
     const measured = measureItems(items, true);
     expect(Array.from(measured.tokens)).toEqual(items.map((item) => countInputTokens(item.operation as 'responses', item.input)));
-    expect(measured.inputJson).toEqual(items.map((item) => canonicalJson(item.input)));
-    expect(Array.from(measured.bytes)).toEqual(items.map((item) => Buffer.byteLength(canonicalJson(item.input))));
-    expect(measured.digests).toEqual(expectedDigests(items));
-    expect(measured.digests).toHaveLength(Math.ceil(items.length / ITEMS_PER_DIGEST));
+    expect(measured.inputJson).toEqual(items.map((item) => JSON.stringify(item.input)));
+    expect(Array.from(measured.bytes)).toEqual(items.map((item) => Buffer.byteLength(JSON.stringify(item.input))));
+    expect(measured.digest).toBe(expectedDigest(items));
     expect(measureItems(items, false).inputJson).toBeNull();
   });
 
@@ -55,13 +53,27 @@ describe('measuring manifest items', () => {
       expect(Array.from(measured.tokens)).toEqual(Array.from(inline.tokens));
       expect(Array.from(measured.bytes)).toEqual(Array.from(inline.bytes));
       expect(measured.inputJson).toEqual(inline.inputJson);
-      expect(measured.digests).toEqual(inline.digests);
+      expect(measured.digest).toBe(inline.digest);
     }
   });
 
-  it('gives the same digests for the same items written with their keys in another order', async () => {
+  it("gives the same digest for items listing their own fields in another order, another for another input", async () => {
     const reordered = items.map(({ input, model, operation, customer_item_id, ...rest }) => ({ ...rest, input, model, operation, customer_item_id }));
-    expect((await pools[1]?.measure(reordered, false))?.digests).toEqual(measureItems(items, false).digests);
+    expect((await pools[1]?.measure(reordered, false))?.digest).toBe(measureItems(items, false).digest);
+    const changed = items.map((item, i) => (i === 1_234 ? { ...item, input: { ...item.input, max_tokens: 51 } } : item));
+    expect((await pools[1]?.measure(changed, false))?.digest).not.toBe(measureItems(items, false).digest);
+  });
+
+  it('counts a text that many items share once, and gives each item its tokens all the same', async () => {
+    const prompt = `You grade support answers. ${'Be strict about facts and tone. '.repeat(200)}`;
+    const shared = texts.map((text, i) => ({ customer_item_id: `s-${i}`, operation: 'responses', model: 'gpt-5.4-mini', input: { instructions: prompt, input: text } }));
+    const collected = new ManifestTexts(shared.length);
+    const first = collected.collect(shared, 0, 600);
+    const second = collected.collect(shared, 600, shared.length);
+    expect(first).toEqual([prompt, ...texts.slice(0, 600)]);
+    expect(second).toEqual(texts.slice(600));
+    const inline = measureItems(shared, false);
+    for (const pool of pools) expect(Array.from((await pool.measure([...shared], false)).tokens)).toEqual(Array.from(inline.tokens));
   });
 
   it('measures a small manifest in the calling thread, and anything at all without throwing', async () => {

@@ -1,6 +1,6 @@
 /** Work units: one lane, operation and model each, within the lane's items and bytes per job, wrapper included. */
 import { describe, expect, it } from 'vitest';
-import { shard } from '../../src/worker/route-batch.ts';
+import { shard } from '../../src/domain/shards.ts';
 
 const item = (index: number, bytes: number, lane = 'a', model = 'm') => ({ item_index: index, lane_id: lane, operation: 'responses', assigned_model: model, bytes });
 

@@ -6,6 +6,16 @@ import type { BatchItemsTable, DB, Executor, ItemStatus } from '../schema.ts';
 /** A jsonb parameter: SQL NULL for null, else the JSON text. */
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
+/**
+ * The rows of these items of a batch, found through the primary key whatever the planner believes
+ * of the table: updates that join a list of items also name them here, so that they look up just
+ * those rows. Joined on the item index alone, a planner working from stale statistics (PGlite never
+ * gathers them by itself) hashes every item of the batch, or of the work unit, for each small list.
+ */
+function theseItems(batchId: string, indexes: readonly number[]) {
+  return sql`b.batch_id = ${batchId} and b.item_index = any(${[...indexes]}::int[])`;
+}
+
 /** Rows per INSERT: 18 columns × 2,000 rows stays under PostgreSQL's 65,535 parameters. */
 const INSERT_CHUNK = 2_000;
 /** Results per UPDATE … FROM (VALUES …). */
@@ -55,11 +65,12 @@ export async function queuedItemsOnLanes(db: Executor, batchId: string, laneIds:
 /** Gives queued items another lane and model, with their receipts updated. */
 export async function moveQueuedItems(db: Executor, batchId: string, moves: { index: number; laneId: string; model: string; routeReceipt: unknown }[]): Promise<void> {
   for (let start = 0; start < moves.length; start += RESULT_CHUNK) {
-    const rows = moves.slice(start, start + RESULT_CHUNK).map((m) => sql`(${m.index}::int, ${m.laneId}::text, ${m.model}::text, ${json(m.routeReceipt)}::jsonb)`);
+    const chunk = moves.slice(start, start + RESULT_CHUNK);
+    const rows = chunk.map((m) => sql`(${m.index}::int, ${m.laneId}::text, ${m.model}::text, ${json(m.routeReceipt)}::jsonb)`);
     await sql`
       update batch_items as b set lane_id = v.lane_id, assigned_model = v.model, route_receipt = v.receipt
       from (values ${sql.join(rows)}) as v(item_index, lane_id, model, receipt)
-      where b.batch_id = ${batchId} and b.item_index = v.item_index and b.status = 'queued'`.execute(db);
+      where ${theseItems(batchId, chunk.map((m) => m.index))} and b.item_index = v.item_index and b.status = 'queued'`.execute(db);
   }
 }
 
@@ -126,7 +137,8 @@ export interface ItemResult {
 export async function recordItemResults(db: Executor, batchId: string, unitId: string, results: ItemResult[], at: Date): Promise<Set<number>> {
   const recorded = new Set<number>();
   for (let start = 0; start < results.length; start += RESULT_CHUNK) {
-    const rows = results.slice(start, start + RESULT_CHUNK).map(
+    const chunk = results.slice(start, start + RESULT_CHUNK);
+    const rows = chunk.map(
       (r) =>
         sql`(${r.index}::int, ${r.laneId}::text, ${r.model}::text, ${r.status}::text, ${r.costMicros}::bigint, ${json(r.output)}::jsonb, ${json(r.usage)}::jsonb, ${json(r.error)}::jsonb, ${json(r.routeReceipt)}::jsonb)`,
     );
@@ -138,7 +150,7 @@ export async function recordItemResults(db: Executor, batchId: string, unitId: s
           (select jsonb_agg(a) from jsonb_array_elements(b.route_receipt->'attempts') a where a->>'status' = 'superseded'), '[]'::jsonb)) end,
         result_sequence = nextval('batch_result_sequence'), finished_at = ${at}
       from (values ${sql.join(rows)}) as v(item_index, lane_id, model, status, cost, output, usage, error, receipt)
-      where b.batch_id = ${batchId} and b.item_index = v.item_index
+      where ${theseItems(batchId, chunk.map((r) => r.index))} and b.item_index = v.item_index
         and (b.work_unit_id = ${unitId} or b.rescued_from_unit_id = ${unitId}) and b.status = 'dispatched'
       returning b.item_index`.execute(db);
     for (const row of result.rows) recorded.add(row.item_index);
@@ -149,11 +161,12 @@ export async function recordItemResults(db: Executor, batchId: string, unitId: s
 /** Puts items back in the queue for another attempt, with their receipts updated. */
 export async function requeueItems(db: Executor, batchId: string, unitId: string, items: { index: number; routeReceipt: unknown }[]): Promise<void> {
   for (let start = 0; start < items.length; start += RESULT_CHUNK) {
-    const rows = items.slice(start, start + RESULT_CHUNK).map((r) => sql`(${r.index}::int, ${json(r.routeReceipt)}::jsonb)`);
+    const chunk = items.slice(start, start + RESULT_CHUNK);
+    const rows = chunk.map((r) => sql`(${r.index}::int, ${json(r.routeReceipt)}::jsonb)`);
     await sql`
       update batch_items as b set status = 'queued', work_unit_id = null, route_receipt = v.receipt
       from (values ${sql.join(rows)}) as v(item_index, receipt)
-      where b.batch_id = ${batchId} and b.item_index = v.item_index and b.work_unit_id = ${unitId} and b.status = 'dispatched'`.execute(db);
+      where ${theseItems(batchId, chunk.map((r) => r.index))} and b.item_index = v.item_index and b.work_unit_id = ${unitId} and b.status = 'dispatched'`.execute(db);
   }
 }
 
@@ -171,23 +184,29 @@ export async function itemsToRescue(db: Executor, unitId: string) {
 /** Moves items still dispatched to a late unit onto a rescue unit, with their new lane, model and receipt; returns how many moved. */
 export async function rescueItems(db: Executor, batchId: string, fromUnitId: string, toUnitId: string, moves: { index: number; laneId: string; model: string; routeReceipt: unknown }[]): Promise<number> {
   if (moves.length === 0) return 0;
-  const rows = moves.map((m) => sql`(${m.index}::int, ${m.laneId}::text, ${m.model}::text, ${json(m.routeReceipt)}::jsonb)`);
-  const result = await sql`
-    update batch_items as b set work_unit_id = ${toUnitId}, rescued_from_unit_id = ${fromUnitId}, lane_id = v.lane_id,
-      assigned_model = v.model, route_receipt = v.receipt, attempts = b.attempts + 1
-    from (values ${sql.join(rows)}) as v(item_index, lane_id, model, receipt)
-    where b.batch_id = ${batchId} and b.item_index = v.item_index and b.work_unit_id = ${fromUnitId} and b.status = 'dispatched'`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  let moved = 0;
+  for (let start = 0; start < moves.length; start += RESULT_CHUNK) {
+    const chunk = moves.slice(start, start + RESULT_CHUNK);
+    const rows = chunk.map((m) => sql`(${m.index}::int, ${m.laneId}::text, ${m.model}::text, ${json(m.routeReceipt)}::jsonb)`);
+    const result = await sql`
+      update batch_items as b set work_unit_id = ${toUnitId}, rescued_from_unit_id = ${fromUnitId}, lane_id = v.lane_id,
+        assigned_model = v.model, route_receipt = v.receipt, attempts = b.attempts + 1
+      from (values ${sql.join(rows)}) as v(item_index, lane_id, model, receipt)
+      where ${theseItems(batchId, chunk.map((m) => m.index))} and b.item_index = v.item_index and b.work_unit_id = ${fromUnitId} and b.status = 'dispatched'`.execute(db);
+    moved += Number(result.numAffectedRows ?? 0);
+  }
+  return moved;
 }
 
 /** Appends an attempt to the receipts of items that already have their result (a late answer from the other lane). */
 export async function appendLateAttempts(db: Executor, batchId: string, attempts: { index: number; attempt: unknown }[]): Promise<void> {
   for (let start = 0; start < attempts.length; start += RESULT_CHUNK) {
-    const rows = attempts.slice(start, start + RESULT_CHUNK).map((a) => sql`(${a.index}::int, ${json(a.attempt)}::jsonb)`);
+    const chunk = attempts.slice(start, start + RESULT_CHUNK);
+    const rows = chunk.map((a) => sql`(${a.index}::int, ${json(a.attempt)}::jsonb)`);
     await sql`
       update batch_items as b set route_receipt = jsonb_set(b.route_receipt, '{attempts}', (b.route_receipt->'attempts') || jsonb_build_array(v.attempt))
       from (values ${sql.join(rows)}) as v(item_index, attempt)
-      where b.batch_id = ${batchId} and b.item_index = v.item_index`.execute(db);
+      where ${theseItems(batchId, chunk.map((a) => a.index))} and b.item_index = v.item_index`.execute(db);
   }
 }
 

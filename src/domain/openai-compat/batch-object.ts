@@ -11,12 +11,16 @@ import { isTerminalBatch } from '../batch-states.ts';
 export const OPENAI_BATCH_STATUSES = ['validating', 'failed', 'in_progress', 'finalizing', 'completed', 'expired', 'cancelling', 'cancelled'] as const;
 export type OpenAiBatchStatus = (typeof OPENAI_BATCH_STATUSES)[number];
 
-/** Each native status as OpenAI names it. A cancel ends a batch at once, so "cancelling" is never current. */
+/**
+ * Each native status as OpenAI names it: a batch no lane has started yet (`dispatched`: its items
+ * are in work units waiting for a worker) is still `validating`, as OpenAI's are before they run.
+ * A cancel ends a batch at once, so "cancelling" is never current.
+ */
 export const OPENAI_STATUS_OF: Readonly<Record<BatchStatus, OpenAiBatchStatus>> = Object.freeze({
   pending: 'validating',
   queued: 'validating',
   routing: 'validating',
-  dispatched: 'in_progress',
+  dispatched: 'validating',
   processing: 'in_progress',
   completing: 'finalizing',
   completed: 'completed',
@@ -61,7 +65,7 @@ export async function presentOpenAiBatch(db: Kysely<DB>, batch: OpenaiBatchRow) 
   const figures = await itemFigures(db, batch.id);
   const status = OPENAI_STATUS_OF[batch.status];
   const ended = isTerminalBatch(batch.status);
-  const inProgressAt = ['pending', 'queued', 'routing'].includes(batch.status) ? null : await firstWorkUnitAt(db, batch.id);
+  const inProgressAt = OPENAI_STATUS_OF[batch.status] === 'validating' ? null : await firstWorkUnitAt(db, batch.id);
   // Finalizing starts when the last item has finished; a cancelled or expired batch never finalizes.
   const finalizingAt = ['completing', 'completed', 'failed'].includes(batch.status) ? (figures.lastFinishedAt ?? batch.finished_at ?? batch.updated_at) : null;
   const endedAt = (name: BatchStatus) => (batch.status === name ? seconds(batch.finished_at) : null);
