@@ -16,6 +16,25 @@ function theseItems(batchId: string, indexes: readonly number[]) {
   return sql`b.batch_id = ${batchId} and b.item_index = any(${[...indexes]}::int[])`;
 }
 
+/**
+ * Runs an update that joins a list of items (`from (values …)`) with nested loops off, in the
+ * caller's transaction or one of its own. Without statistics the planner takes the items it looks
+ * up for a single row and loops over the whole list for each of them, evaluating the list again
+ * every time (a thousand results: a million rows and seconds); a hash join is linear whatever the
+ * estimates.
+ */
+async function withoutNestedLoops<T>(db: Executor, update: (trx: Executor) => Promise<T>): Promise<T> {
+  const run = async (trx: Executor) => {
+    await sql`set local enable_nestloop = off`.execute(trx);
+    try {
+      return await update(trx);
+    } finally {
+      await sql`set local enable_nestloop = on`.execute(trx);
+    }
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
 /** Rows per INSERT: 18 columns × 2,000 rows stays under PostgreSQL's 65,535 parameters. */
 const INSERT_CHUNK = 2_000;
 /** Results per UPDATE … FROM (VALUES …). */
@@ -67,10 +86,11 @@ export async function moveQueuedItems(db: Executor, batchId: string, moves: { in
   for (let start = 0; start < moves.length; start += RESULT_CHUNK) {
     const chunk = moves.slice(start, start + RESULT_CHUNK);
     const rows = chunk.map((m) => sql`(${m.index}::int, ${m.laneId}::text, ${m.model}::text, ${json(m.routeReceipt)}::jsonb)`);
-    await sql`
+    const update = sql`
       update batch_items as b set lane_id = v.lane_id, assigned_model = v.model, route_receipt = v.receipt
       from (values ${sql.join(rows)}) as v(item_index, lane_id, model, receipt)
-      where ${theseItems(batchId, chunk.map((m) => m.index))} and b.item_index = v.item_index and b.status = 'queued'`.execute(db);
+      where ${theseItems(batchId, chunk.map((m) => m.index))} and b.item_index = v.item_index and b.status = 'queued'`;
+    await withoutNestedLoops(db, (trx) => update.execute(trx));
   }
 }
 
@@ -142,7 +162,7 @@ export async function recordItemResults(db: Executor, batchId: string, unitId: s
       (r) =>
         sql`(${r.index}::int, ${r.laneId}::text, ${r.model}::text, ${r.status}::text, ${r.costMicros}::bigint, ${json(r.output)}::jsonb, ${json(r.usage)}::jsonb, ${json(r.error)}::jsonb, ${json(r.routeReceipt)}::jsonb)`,
     );
-    const result = await sql<{ item_index: number }>`
+    const update = sql<{ item_index: number }>`
       update batch_items as b set
         status = v.status, lane_id = v.lane_id, assigned_model = v.model, cost_micros = v.cost, output = v.output, usage = v.usage, error = v.error,
         -- Only a rescued item can have gained a superseded attempt meanwhile: keep it.
@@ -152,7 +172,8 @@ export async function recordItemResults(db: Executor, batchId: string, unitId: s
       from (values ${sql.join(rows)}) as v(item_index, lane_id, model, status, cost, output, usage, error, receipt)
       where ${theseItems(batchId, chunk.map((r) => r.index))} and b.item_index = v.item_index
         and (b.work_unit_id = ${unitId} or b.rescued_from_unit_id = ${unitId}) and b.status = 'dispatched'
-      returning b.item_index`.execute(db);
+      returning b.item_index`;
+    const result = await withoutNestedLoops(db, (trx) => update.execute(trx));
     for (const row of result.rows) recorded.add(row.item_index);
   }
   return recorded;
@@ -163,10 +184,11 @@ export async function requeueItems(db: Executor, batchId: string, unitId: string
   for (let start = 0; start < items.length; start += RESULT_CHUNK) {
     const chunk = items.slice(start, start + RESULT_CHUNK);
     const rows = chunk.map((r) => sql`(${r.index}::int, ${json(r.routeReceipt)}::jsonb)`);
-    await sql`
+    const update = sql`
       update batch_items as b set status = 'queued', work_unit_id = null, route_receipt = v.receipt
       from (values ${sql.join(rows)}) as v(item_index, receipt)
-      where ${theseItems(batchId, chunk.map((r) => r.index))} and b.item_index = v.item_index and b.work_unit_id = ${unitId} and b.status = 'dispatched'`.execute(db);
+      where ${theseItems(batchId, chunk.map((r) => r.index))} and b.item_index = v.item_index and b.work_unit_id = ${unitId} and b.status = 'dispatched'`;
+    await withoutNestedLoops(db, (trx) => update.execute(trx));
   }
 }
 
@@ -188,11 +210,12 @@ export async function rescueItems(db: Executor, batchId: string, fromUnitId: str
   for (let start = 0; start < moves.length; start += RESULT_CHUNK) {
     const chunk = moves.slice(start, start + RESULT_CHUNK);
     const rows = chunk.map((m) => sql`(${m.index}::int, ${m.laneId}::text, ${m.model}::text, ${json(m.routeReceipt)}::jsonb)`);
-    const result = await sql`
+    const update = sql`
       update batch_items as b set work_unit_id = ${toUnitId}, rescued_from_unit_id = ${fromUnitId}, lane_id = v.lane_id,
         assigned_model = v.model, route_receipt = v.receipt, attempts = b.attempts + 1
       from (values ${sql.join(rows)}) as v(item_index, lane_id, model, receipt)
-      where ${theseItems(batchId, chunk.map((m) => m.index))} and b.item_index = v.item_index and b.work_unit_id = ${fromUnitId} and b.status = 'dispatched'`.execute(db);
+      where ${theseItems(batchId, chunk.map((m) => m.index))} and b.item_index = v.item_index and b.work_unit_id = ${fromUnitId} and b.status = 'dispatched'`;
+    const result = await withoutNestedLoops(db, (trx) => update.execute(trx));
     moved += Number(result.numAffectedRows ?? 0);
   }
   return moved;
@@ -203,10 +226,11 @@ export async function appendLateAttempts(db: Executor, batchId: string, attempts
   for (let start = 0; start < attempts.length; start += RESULT_CHUNK) {
     const chunk = attempts.slice(start, start + RESULT_CHUNK);
     const rows = chunk.map((a) => sql`(${a.index}::int, ${json(a.attempt)}::jsonb)`);
-    await sql`
+    const update = sql`
       update batch_items as b set route_receipt = jsonb_set(b.route_receipt, '{attempts}', (b.route_receipt->'attempts') || jsonb_build_array(v.attempt))
       from (values ${sql.join(rows)}) as v(item_index, attempt)
-      where ${theseItems(batchId, chunk.map((a) => a.index))} and b.item_index = v.item_index`.execute(db);
+      where ${theseItems(batchId, chunk.map((a) => a.index))} and b.item_index = v.item_index`;
+    await withoutNestedLoops(db, (trx) => update.execute(trx));
   }
 }
 
