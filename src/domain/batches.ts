@@ -209,7 +209,7 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
     await insertBatch(trx, {
       id: batchId,
       org_id: principal.orgId,
-      status: 'dispatched',
+      status: 'queued',
       sla_tier: checked.slaTier,
       routing_mode: checked.routingMode,
       privacy_tier: checked.privacyTier,
@@ -263,6 +263,9 @@ export async function submitBatch(ctx: BatchContext, principal: Principal, input
       at: now,
     });
     await ctx.invalidation.publish(trx, { kind: 'org', id: principal.orgId });
+    // Routed and dispatched in this transaction: the batch passes both steps before anyone sees it.
+    await transitionBatch(trx, batchId, ['queued'], 'routing', now);
+    await transitionBatch(trx, batchId, ['routing'], 'dispatched', now);
     for (const unit of units) await ctx.jobs.send(trx, 'run-work-unit', { work_unit_id: unit.id }, { singletonKey: unit.id });
     await emitBatchEvent(ctx, trx, batchId, 'batch.submitted', now, { dispatched: plan.items.length });
     const stored = await findBatch(trx, principal.orgId, batchId);

@@ -13,6 +13,7 @@ import { cancelProviderJobTask } from './cancel-provider-job.ts';
 import { deliverWebhookTask } from './deliver-webhook.ts';
 import { expireBatchesTask } from './expire-batches.ts';
 import { finalizeBatchTask } from './finalize-batch.ts';
+import { maintainEmbeddedDatabaseTask } from './maintain-embedded-database.ts';
 import { pollWorkUnitTask } from './poll-work-unit.ts';
 import { pruneExpiredRowsTask } from './prune-expired-rows.ts';
 import { rescueLateItemsTask } from './rescue-late-items.ts';
@@ -53,13 +54,15 @@ export async function startQueue(database: Database, config: Config, logger: Log
   // transaction): a ready job starts at once instead of at the next poll. Polling stays on, every
   // POLLING_INTERVAL_SECONDS, for jobs that become due later and when the listener is unavailable.
   const shared = { schema, supervise: options.work, schedule: options.work, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5, useListenNotify: options.work };
+  // The embedded database has no autovacuum of its own: a task stands in for it.
+  const tasks = database.kind === 'pglite' ? [...TASKS, maintainEmbeddedDatabaseTask] : TASKS;
   const boss =
     database.queueDatabase !== null
       ? new PgBoss({ db: database.queueDatabase, backend: 'pglite', ...shared })
       : new PgBoss({ connectionString: config.databaseUrl ?? undefined, max: 4, ...shared });
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
-  for (const task of TASKS) {
+  for (const task of tasks) {
     // A job whose worker misses heartbeats for HEARTBEAT_SECONDS is retried elsewhere (crash safety).
     const policy = { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60, heartbeatSeconds: HEARTBEAT_SECONDS, notify: true };
     await boss.createQueue(task.name, policy);
@@ -76,7 +79,7 @@ export async function startQueue(database: Database, config: Config, logger: Log
   return {
     jobs,
     startWorkers: async (ctx) => {
-      for (const task of TASKS) {
+      for (const task of tasks) {
         if (task.cron !== undefined) await boss.schedule(task.name, task.cron);
         // Each job of a fetched batch succeeds or fails on its own, so one failure does not retry the rest.
         await boss.work<JobData, unknown, { batchSize: number; pollingIntervalSeconds: number; notifyPollingIntervalSeconds: number; perJobResults: true }>(
