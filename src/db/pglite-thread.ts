@@ -12,6 +12,13 @@ import { Worker } from 'node:worker_threads';
 import type { HostOptions } from './pglite-host.ts';
 import type { HostMessage, HostRequest, SentError, StatementResult, TransactionId } from './pglite-protocol.ts';
 
+/**
+ * The thread's young generation, in MB. What it allocates is short-lived (rows on their way to the
+ * server's thread): a small young generation collects it often and cheaply, where the default let
+ * a large artifact's pages pile up as tens of megabytes of garbage between collections.
+ */
+const YOUNG_GENERATION_MB = 8;
+
 /** An error the embedded database reported, with PostgreSQL's fields (`code`, `constraint`, …) where it gave them. */
 export class PgliteError extends Error {
   [field: string]: unknown;
@@ -46,7 +53,7 @@ export class PgliteThread {
 
   /** Starts the thread and opens the database in it (created if missing), its search_path set to `schema`. */
   static async start(options: HostOptions): Promise<PgliteThread> {
-    const worker = new Worker(new URL('./pglite-host.ts', import.meta.url), { workerData: options });
+    const worker = new Worker(new URL('./pglite-host.ts', import.meta.url), { workerData: options, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const thread = new PgliteThread(worker);
     const { promise: ready, resolve, reject } = Promise.withResolvers<void>();
     worker.on('message', (message: HostMessage) => {

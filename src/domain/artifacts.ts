@@ -9,6 +9,7 @@ import type { DB } from '../db/schema.ts';
 import { resultsPage, type ResultRow } from '../db/queries/batch-items.ts';
 import { formatUsd } from '../money.ts';
 import type { RouteReceipt } from './batches.ts';
+import { textPieces } from './text-pieces.ts';
 
 export const ARTIFACT_LINK_LIFETIME_SECONDS = 15 * 60;
 /** Rows per page of an artifact: about 300 KB of JSONL, few enough that the garbage of each page stays small. */
@@ -67,7 +68,7 @@ export async function* artifactLines(db: Kysely<DB>, batchId: string): AsyncGene
   for (;;) {
     const rows = await resultsPage(db, batchId, after, PAGE);
     if (rows.length === 0) return;
-    yield rows.map((row) => `${JSON.stringify(presentResult(row))}\n`).join('');
+    yield* textPieces(rows.map((row) => `${JSON.stringify(presentResult(row))}\n`));
     after = rows.at(-1)?.result_sequence ?? after;
     if (rows.length < PAGE) return;
   }

@@ -24,6 +24,7 @@ import { ERROR_ITEM_STATUSES, hasLines, itemFigures, OUTPUT_ITEM_STATUSES } from
 import { moreProblems, OpenAiRequestError } from './errors.ts';
 import { InputFileChecker, type LineProblem, type LineShapeCheck } from './input-lines.ts';
 import { generatedFileText } from './result-lines.ts';
+import { textPieces } from '../text-pieces.ts';
 
 /** What file operations need: the database, the clock, and the catalog that lines are checked against. */
 export interface FileContext extends DomainContext {
@@ -204,7 +205,7 @@ async function* inputFileText(db: Kysely<DB>, fileId: string): AsyncGenerator<st
   for (;;) {
     const rows = await openaiFileLinesPage(db, fileId, after, STORE_CHUNK);
     if (rows.length === 0) return;
-    yield rows.map((row) => row.line).join('');
+    yield* textPieces(rows.map((row) => row.line));
     after = rows.at(-1)?.line_index ?? after;
   }
 }

@@ -13,6 +13,7 @@ import type { DB, ItemStatus } from '../../db/schema.ts';
 import type { RouteReceipt } from '../batches.ts';
 import type { Catalog, Operation, ProviderKind } from '../catalog.ts';
 import { ERROR_ITEM_STATUSES, OUTPUT_ITEM_STATUSES } from './batch-object.ts';
+import { textPieces } from '../text-pieces.ts';
 
 /** Items per page: at most about 300 KB of JSONL, as the native artifact reads. */
 const PAGE = 500;
@@ -120,11 +121,11 @@ export function resultLine(batchId: string, row: FinishedItemRow, catalog: Catal
   return JSON.stringify({ id: lineId, custom_id: row.customer_item_id, response, error: { code, message: stored.message } });
 }
 
-/** The lines of a generated file, a page of items at a time, each page with lines as one piece of text. */
+/** The lines of a generated file, a page of items at a time, in pieces of text (text-pieces.ts). */
 export async function* generatedFileText(db: Kysely<DB>, catalog: Catalog, batch: { id: string; item_count: number }, kind: 'output' | 'error'): AsyncGenerator<string> {
   const statuses: readonly ItemStatus[] = kind === 'output' ? OUTPUT_ITEM_STATUSES : ERROR_ITEM_STATUSES;
   for (let from = 0; from < batch.item_count; from += PAGE) {
     const rows = await finishedItemsInRange(db, batch.id, statuses, from, from + PAGE - 1);
-    if (rows.length > 0) yield rows.map((row) => `${resultLine(batch.id, row, catalog)}\n`).join('');
+    yield* textPieces(rows.map((row) => `${resultLine(batch.id, row, catalog)}\n`));
   }
 }
