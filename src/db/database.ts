@@ -9,6 +9,7 @@ import pg from 'pg';
 import { fromPglite } from 'pg-boss';
 import type { DB } from './schema.ts';
 import { INT8_OID, parseInt8 } from './int8.ts';
+import { callbackQueryPool } from './pg-pool.ts';
 import { PgliteDialect } from './pglite-dialect.ts';
 import { PgliteThread } from './pglite-thread.ts';
 
@@ -63,7 +64,7 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: callbackQueryPool(pool) }) });
   return {
     kind: 'postgres',
     db,
