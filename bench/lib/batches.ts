@@ -71,6 +71,7 @@ export interface ManifestItem {
 export interface BenchManifest {
   sla_tier: 'flex' | 'standard' | 'priority';
   routing_mode: 'cheapest' | 'sla_aware' | 'fastest';
+  allowed_regions?: string[];
   items: ManifestItem[];
 }
 
@@ -79,7 +80,7 @@ export interface BenchManifest {
  * items ≈ 10 MB): three in four carry a plain string prompt, one in four a system and a user
  * message.
  */
-export function benchManifest(count: number, routing: Pick<BenchManifest, 'sla_tier' | 'routing_mode'>): BenchManifest {
+export function benchManifest(count: number, routing: Pick<BenchManifest, 'sla_tier' | 'routing_mode' | 'allowed_regions'>): BenchManifest {
   const random = seededRandom(42);
   const items = Array.from({ length: count }, (_, i): ManifestItem => {
     const text = prompt(random, i);
