@@ -306,6 +306,10 @@ export interface OpenaiBatchesTable {
   error_file_id: string;
   output_bytes: Generated<number | null>;
   error_bytes: Generated<number | null>;
+  output_lines: Generated<number | null>;
+  error_lines: Generated<number | null>;
+  output_deleted_at: Generated<Date | null>;
+  error_deleted_at: Generated<Date | null>;
   created_at: Timestamp;
 }
 

@@ -37,6 +37,7 @@ import {
   type RoutingContext,
 } from './quotes.ts';
 import type { RoutedItem } from './routing.ts';
+import { queueFileMeasurement } from './openai-compat/file-measurement.ts';
 import { shardPlan } from './shards.ts';
 import { reserve, settle } from './settlement.ts';
 import { baselinePriceColumns } from './usage.ts';
@@ -46,7 +47,7 @@ import { checkedWebhookSecret, checkedWebhookUrl, type WebhookSettings } from '.
 import type { PageCursor } from '../db/queries/pages.ts';
 
 /** The background jobs the domain asks for. */
-export type JobName = 'route-batch' | 'run-work-unit' | 'poll-work-unit' | 'finalize-batch' | 'cancel-provider-job' | 'deliver-webhook';
+export type JobName = 'route-batch' | 'run-work-unit' | 'poll-work-unit' | 'finalize-batch' | 'cancel-provider-job' | 'deliver-webhook' | 'measure-dropin-files';
 
 export interface JobQueue {
   /** Queues a job inside `db`'s transaction: it exists only if that transaction commits. */
@@ -314,6 +315,7 @@ export async function endBatch(ctx: BatchContext, trx: Executor, batchId: string
   await cancelOpenUnits(trx, batchId, at);
   await transitionBatch(trx, batchId, statusesBefore(status), status, at);
   await settle(trx, batch, at);
+  await queueFileMeasurement(ctx.jobs, trx, batchId);
   await emitBatchEvent(ctx, trx, batchId, status === 'cancelled' ? 'batch.cancelled' : 'batch.expired', at);
   await ctx.invalidation.publish(trx, { kind: 'org', id: batch.org_id });
   return batch.org_id;

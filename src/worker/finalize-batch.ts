@@ -3,6 +3,7 @@ import { countItemsByStatus, countOpenItems } from '../db/queries/batch-items.ts
 import { lockBatch, transitionBatch } from '../db/queries/batches.ts';
 import { isTerminalBatch, statusesBefore } from '../domain/batch-states.ts';
 import { settle } from '../domain/settlement.ts';
+import { queueFileMeasurement } from '../domain/openai-compat/file-measurement.ts';
 import { emitBatchEvent } from '../domain/webhook-events.ts';
 import { field, type Task } from './tasks.ts';
 
@@ -20,6 +21,7 @@ export const finalizeBatchTask: Task = {
       const outcome = (counts.succeeded ?? 0) > 0 ? 'completed' : 'failed';
       await transitionBatch(trx, batchId, ['completing'], outcome, now);
       await settle(trx, batch, now);
+      await queueFileMeasurement(ctx.jobs, trx, batchId);
       await emitBatchEvent(ctx, trx, batchId, outcome === 'completed' ? 'batch.completed' : 'batch.failed', now, counts);
       await ctx.invalidation.publish(trx, { kind: 'org', id: batch.org_id });
       return batch.org_id;

@@ -13,6 +13,7 @@ import { cancelProviderJobTask } from './cancel-provider-job.ts';
 import { deliverWebhookTask } from './deliver-webhook.ts';
 import { expireBatchesTask } from './expire-batches.ts';
 import { finalizeBatchTask } from './finalize-batch.ts';
+import { measureDropinFilesTask } from './measure-dropin-files.ts';
 import { maintainEmbeddedDatabaseTask } from './maintain-embedded-database.ts';
 import { pollWorkUnitTask } from './poll-work-unit.ts';
 import { pruneExpiredRowsTask } from './prune-expired-rows.ts';
@@ -31,6 +32,7 @@ const TASKS: readonly Task[] = [
   rescueLateItemsTask,
   pruneExpiredRowsTask,
   deliverWebhookTask,
+  measureDropinFilesTask,
 ];
 
 /** Silence after which a running job counts as abandoned by a dead worker (pg-boss's minimum). */

@@ -4,7 +4,7 @@
  */
 import type { Insertable, Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { DB, Executor, ItemStatus, OpenaiBatchesTable } from '../schema.ts';
+import type { BatchStatus, DB, Executor, ItemStatus, OpenaiBatchesTable } from '../schema.ts';
 
 export async function insertOpenaiBatch(db: Executor, row: Insertable<OpenaiBatchesTable>): Promise<void> {
   await db.insertInto('openai_batches').values(row).execute();
@@ -25,6 +25,10 @@ function withOpenaiSide(db: Kysely<DB>, orgId: string) {
       'openai_batches.error_file_id',
       'openai_batches.output_bytes',
       'openai_batches.error_bytes',
+      'openai_batches.output_lines',
+      'openai_batches.error_lines',
+      'openai_batches.output_deleted_at',
+      'openai_batches.error_deleted_at',
     ])
     .where('openai_batches.org_id', '=', orgId);
 }
@@ -87,12 +91,41 @@ export async function firstWorkUnitAt(db: Kysely<DB>, batchId: string): Promise<
 }
 
 /** Remembers the size of a generated output or error file (it never changes once the batch has ended). */
-export async function setGeneratedFileBytes(db: Kysely<DB>, batchId: string, kind: 'output' | 'error', bytes: number): Promise<void> {
+/** Records what an ended batch's generated files hold (they never change once it has ended). */
+export async function setGeneratedFileFigures(
+  db: Kysely<DB>,
+  batchId: string,
+  figures: { output_lines?: number; error_lines?: number; output_bytes?: number; error_bytes?: number },
+): Promise<void> {
+  await db.updateTable('openai_batches').set(figures).where('batch_id', '=', batchId).execute();
+}
+
+/** Marks a generated file deleted: it is no longer listed, read or downloaded. */
+export async function markGeneratedFileDeleted(db: Kysely<DB>, batchId: string, kind: 'output' | 'error', at: Date): Promise<void> {
   await db
     .updateTable('openai_batches')
-    .set(kind === 'output' ? { output_bytes: bytes } : { error_bytes: bytes })
+    .set(kind === 'output' ? { output_deleted_at: at } : { error_deleted_at: at })
     .where('batch_id', '=', batchId)
     .execute();
+}
+
+/** Drop-in batches of the org, in one of the `ended` statuses, whose generated files have not been measured yet. */
+export async function unmeasuredEndedOpenaiBatches(db: Kysely<DB>, orgId: string, ended: readonly BatchStatus[]) {
+  return withOpenaiSide(db, orgId)
+    .where('batches.status', 'in', [...ended])
+    .where((eb) => eb.or([eb('openai_batches.output_lines', 'is', null), eb('openai_batches.error_lines', 'is', null), eb('openai_batches.output_bytes', 'is', null), eb('openai_batches.error_bytes', 'is', null)]))
+    .execute();
+}
+
+/** Whether a batch was created through the drop-in. */
+export async function isOpenaiBatch(db: Executor, batchId: string): Promise<boolean> {
+  return (await db.selectFrom('openai_batches').select('batch_id').where('batch_id', '=', batchId).executeTakeFirst()) !== undefined;
+}
+
+/** The drop-in batch a job names, in any org. */
+export async function findOpenaiBatchById(db: Kysely<DB>, batchId: string) {
+  const row = await db.selectFrom('openai_batches').select('org_id').where('batch_id', '=', batchId).executeTakeFirst();
+  return row === undefined ? undefined : findOpenaiBatch(db, row.org_id, batchId);
 }
 
 /**

@@ -1,5 +1,5 @@
 /** SQL for the OpenAI drop-in's batch input files and their lines. */
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { DB, OpenaiFilesTable } from '../schema.ts';
 
 export async function insertOpenaiFile(db: Kysely<DB>, file: Insertable<OpenaiFilesTable>): Promise<void> {
@@ -44,4 +44,58 @@ export async function openaiFileLinesPage(db: Kysely<DB>, fileId: string, afterL
     .orderBy('line_index')
     .limit(limit)
     .execute();
+}
+
+/** A file as the drop-in's list shows it: an input file, or an ended batch's output or error file. */
+export interface ListedFileRow {
+  id: string;
+  purpose: 'batch' | 'batch_output';
+  filename: string;
+  bytes: number;
+  created_at: Date;
+}
+
+/** Where a page of the list starts: after this file, in the list's order. */
+export interface FileCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/**
+ * Every file of the org the drop-in shows: ready input files, and the measured, undeleted output
+ * and error files of its ended batches that have lines. Generated files date from their batch's end.
+ */
+function filesOf(orgId: string) {
+  return sql`(
+    select f.id, 'batch' as purpose, f.filename, f.bytes, f.created_at
+    from openai_files f where f.org_id = ${orgId} and f.status = 'ready'
+    union all
+    select o.output_file_id, 'batch_output', o.batch_id || '_output.jsonl', o.output_bytes, b.finished_at
+    from openai_batches o join batches b on b.id = o.batch_id
+    where o.org_id = ${orgId} and o.output_lines > 0 and o.output_bytes is not null and o.output_deleted_at is null and b.finished_at is not null
+    union all
+    select o.error_file_id, 'batch_output', o.batch_id || '_error.jsonl', o.error_bytes, b.finished_at
+    from openai_batches o join batches b on b.id = o.batch_id
+    where o.org_id = ${orgId} and o.error_lines > 0 and o.error_bytes is not null and o.error_deleted_at is null and b.finished_at is not null
+  ) as files`;
+}
+
+/** Where the file `fileId` stands in the org's list, or null when the org has no such file. */
+export async function findFileCursor(db: Kysely<DB>, orgId: string, fileId: string): Promise<FileCursor | null> {
+  const { rows } = await sql<{ id: string; created_at: Date }>`select id, created_at from ${filesOf(orgId)} where id = ${fileId}`.execute(db);
+  const row = rows[0];
+  return row ? { createdAt: row.created_at, id: row.id } : null;
+}
+
+/** A page of the org's files by creation time (ties by id), after the cursor when given, of one purpose when given. */
+export async function listOrgFiles(db: Kysely<DB>, orgId: string, page: { purpose: string | null; order: 'asc' | 'desc'; after: FileCursor | null; limit: number }): Promise<ListedFileRow[]> {
+  const direction = page.order === 'asc' ? sql`asc` : sql`desc`;
+  const beyond = page.after === null ? sql`true` : page.order === 'asc' ? sql`(created_at, id) > (${page.after.createdAt}, ${page.after.id})` : sql`(created_at, id) < (${page.after.createdAt}, ${page.after.id})`;
+  const purpose = page.purpose === null ? sql`true` : sql`purpose = ${page.purpose}`;
+  const { rows } = await sql<ListedFileRow>`
+    select id, purpose, filename, bytes, created_at from ${filesOf(orgId)}
+    where ${purpose} and ${beyond}
+    order by created_at ${direction}, id ${direction}
+    limit ${page.limit}`.execute(db);
+  return rows;
 }

@@ -1,26 +1,31 @@
 /**
  * Files of the OpenAI drop-in: batch input files (uploaded, checked line by line as they stream
  * in, kept exactly as uploaded, refused whole on any bad line), and the output and error files of
- * ended drop-in batches (generated from the items whenever they are read).
+ * ended drop-in batches (generated from the items whenever they are read; how many lines and
+ * bytes they hold is measured once, when the batch ends or when first asked for). Files are
+ * listed and deleted as OpenAI's are.
  */
 import type { Kysely } from 'kysely';
 import { newId } from '../../ids.ts';
-import { findOpenaiBatchByFileId, setGeneratedFileBytes, type OpenaiBatchRow } from '../../db/queries/openai-batches.ts';
+import { findOpenaiBatchByFileId, markGeneratedFileDeleted, setGeneratedFileFigures, unmeasuredEndedOpenaiBatches, type OpenaiBatchRow } from '../../db/queries/openai-batches.ts';
 import {
   appendOpenaiFileLines,
   deleteOpenaiFile,
+  findFileCursor,
   findReadyOpenaiFile,
   insertOpenaiFile,
+  listOrgFiles,
   markOpenaiFileReady,
   openaiFileLinesPage,
   type OpenaiFileRow,
 } from '../../db/queries/openai-files.ts';
-import type { DB } from '../../db/schema.ts';
-import { isTerminalBatch } from '../batch-states.ts';
+import type { DB, ItemStatus } from '../../db/schema.ts';
+import { isTerminalBatch, TERMINAL_BATCH_STATUSES } from '../batch-states.ts';
+import { recordAudit } from '../audit.ts';
 import type { Catalog } from '../catalog.ts';
-import type { DomainContext, Principal } from '../context.ts';
+import type { DomainContext, Principal, RequestOrigin } from '../context.ts';
 import { MAX_FILE_ITEMS } from '../files.ts';
-import { ERROR_ITEM_STATUSES, hasLines, itemFigures, OUTPUT_ITEM_STATUSES } from './batch-object.ts';
+import { ERROR_ITEM_STATUSES, itemFigures, OUTPUT_ITEM_STATUSES } from './batch-object.ts';
 import { moreProblems, OpenAiRequestError } from './errors.ts';
 import { InputFileChecker, type LineProblem, type LineShapeCheck } from './input-lines.ts';
 import { generatedFileText } from './result-lines.ts';
@@ -159,15 +164,48 @@ export async function inputFileOf(db: Kysely<DB>, principal: Principal, fileId: 
   return file;
 }
 
-type GeneratedFile = { batch: OpenaiBatchRow; kind: 'output' | 'error' };
+type GeneratedKind = 'output' | 'error';
+type GeneratedFile = { batch: OpenaiBatchRow; kind: GeneratedKind };
 
-/** The ended batch whose output or error file this is, when it exists (has lines). */
-async function generatedFileOf(db: Kysely<DB>, principal: Principal, fileId: string): Promise<GeneratedFile | null> {
-  const batch = await findOpenaiBatchByFileId(db, principal.orgId, fileId);
+/**
+ * How many lines an ended batch's output and error files hold: counted once from its items and
+ * recorded (an ended batch's items never change).
+ */
+async function generatedLines(ctx: FileContext, batch: OpenaiBatchRow): Promise<Record<GeneratedKind, number>> {
+  if (batch.output_lines !== null && batch.error_lines !== null) return { output: batch.output_lines, error: batch.error_lines };
+  const { counts } = await itemFigures(ctx.db, batch.id);
+  const count = (statuses: readonly ItemStatus[]) => statuses.reduce((sum, status) => sum + (counts[status] ?? 0), 0);
+  const lines = { output: count(OUTPUT_ITEM_STATUSES), error: count(ERROR_ITEM_STATUSES) };
+  await setGeneratedFileFigures(ctx.db, batch.id, { output_lines: lines.output, error_lines: lines.error });
+  return lines;
+}
+
+/** A generated file's size in bytes: measured once, by generating it, and recorded. */
+async function generatedBytes(ctx: FileContext, { batch, kind }: GeneratedFile): Promise<number> {
+  const known = kind === 'output' ? batch.output_bytes : batch.error_bytes;
+  if (known !== null) return known;
+  let bytes = 0;
+  for await (const text of generatedFileText(ctx.db, ctx.catalog, batch, kind)) bytes += Buffer.byteLength(text);
+  await setGeneratedFileFigures(ctx.db, batch.id, kind === 'output' ? { output_bytes: bytes } : { error_bytes: bytes });
+  return bytes;
+}
+
+/** Measures an ended batch's output and error files (lines, and the size of each that has any) once, for the list. */
+export async function measureGeneratedFiles(ctx: FileContext, batch: OpenaiBatchRow): Promise<void> {
+  const lines = await generatedLines(ctx, batch);
+  for (const kind of ['output', 'error'] as const) {
+    if (lines[kind] > 0) await generatedBytes(ctx, { batch, kind });
+    else await setGeneratedFileFigures(ctx.db, batch.id, kind === 'output' ? { output_bytes: 0 } : { error_bytes: 0 });
+  }
+}
+
+/** The ended batch whose output or error file this is, when the file exists: it has lines and was not deleted. */
+async function generatedFileOf(ctx: FileContext, principal: Principal, fileId: string): Promise<GeneratedFile | null> {
+  const batch = await findOpenaiBatchByFileId(ctx.db, principal.orgId, fileId);
   if (!batch || !isTerminalBatch(batch.status)) return null;
-  const kind = batch.output_file_id === fileId ? 'output' : 'error';
-  const figures = await itemFigures(db, batch.id);
-  return hasLines(figures, kind === 'output' ? OUTPUT_ITEM_STATUSES : ERROR_ITEM_STATUSES) ? { batch, kind } : null;
+  const kind: GeneratedKind = batch.output_file_id === fileId ? 'output' : 'error';
+  if ((kind === 'output' ? batch.output_deleted_at : batch.error_deleted_at) !== null) return null;
+  return (await generatedLines(ctx, batch))[kind] > 0 ? { batch, kind } : null;
 }
 
 const filenameOf = ({ batch, kind }: GeneratedFile) => `${batch.id}_${kind}.jsonl`;
@@ -176,27 +214,73 @@ const filenameOf = ({ batch, kind }: GeneratedFile) => `${batch.id}_${kind}.json
 export async function getOpenAiFile(ctx: FileContext, principal: Principal, fileId: string): Promise<OpenAiFileObject> {
   const input = await findReadyOpenaiFile(ctx.db, principal.orgId, fileId);
   if (input) return presentInputFile(input);
-  const generated = await generatedFileOf(ctx.db, principal, fileId);
+  const generated = await generatedFileOf(ctx, principal, fileId);
   if (!generated) throw fileNotFound(fileId);
-  const { batch, kind } = generated;
-  let bytes = kind === 'output' ? batch.output_bytes : batch.error_bytes;
-  if (bytes === null) {
-    // Measured once, by generating the file: an ended batch's files never change.
-    bytes = 0;
-    for await (const text of generatedFileText(ctx.db, ctx.catalog, batch, kind)) bytes += Buffer.byteLength(text);
-    await setGeneratedFileBytes(ctx.db, batch.id, kind, bytes);
-  }
   return {
     id: fileId,
     object: 'file',
-    bytes,
-    created_at: seconds(batch.finished_at ?? batch.updated_at),
+    bytes: await generatedBytes(ctx, generated),
+    created_at: seconds(generated.batch.finished_at ?? generated.batch.updated_at),
     filename: filenameOf(generated),
     purpose: 'batch_output',
     status: 'processed',
     status_details: null,
     expires_at: null,
   };
+}
+
+export interface FileListQuery {
+  /** Only files of this purpose (`batch` for input files, `batch_output` for output and error files). */
+  purpose: string | null;
+  order: 'asc' | 'desc';
+  /** The id of the last file of the previous page. */
+  after: string | null;
+  limit: number;
+}
+
+/**
+ * A page of the org's files, as OpenAI's list: input files and the output and error files of its
+ * ended batches, by creation time (newest first unless `order` is `asc`). An `after` the org has
+ * no file for gives an empty page.
+ */
+export async function listOpenAiFiles(ctx: FileContext, principal: Principal, query: FileListQuery) {
+  // A batch that ended moments ago may not have had its files measured yet (the job that does it runs right after).
+  for (const batch of await unmeasuredEndedOpenaiBatches(ctx.db, principal.orgId, TERMINAL_BATCH_STATUSES)) await measureGeneratedFiles(ctx, batch);
+  const after = query.after === null ? null : await findFileCursor(ctx.db, principal.orgId, query.after);
+  const rows =
+    query.after !== null && after === null ? [] : await listOrgFiles(ctx.db, principal.orgId, { purpose: query.purpose, order: query.order, after, limit: query.limit + 1 });
+  const data = rows.slice(0, query.limit).map(
+    (row): OpenAiFileObject => ({
+      id: row.id,
+      object: 'file',
+      bytes: row.bytes,
+      created_at: seconds(row.created_at),
+      filename: row.filename,
+      purpose: row.purpose,
+      status: 'processed',
+      status_details: null,
+      expires_at: null,
+    }),
+  );
+  return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: rows.length > query.limit };
+}
+
+/**
+ * Deletes a file of the principal's org (OpenAI's answer: `{id, object: "file", deleted: true}`).
+ * An input file goes with its lines; batches made from it are not touched (their items are their
+ * own). An output or error file is no longer listed, read or downloaded; the batch still names it.
+ */
+export async function deleteOpenAiFile(ctx: FileContext, principal: Principal, fileId: string, origin: RequestOrigin) {
+  const now = ctx.clock.now();
+  const input = await findReadyOpenaiFile(ctx.db, principal.orgId, fileId);
+  const generated = input ? null : await generatedFileOf(ctx, principal, fileId);
+  if (!input && !generated) throw fileNotFound(fileId);
+  await ctx.db.transaction().execute(async (trx) => {
+    if (generated) await markGeneratedFileDeleted(trx, generated.batch.id, generated.kind, now);
+    else await deleteOpenaiFile(trx, fileId);
+    await recordAudit(trx, { orgId: principal.orgId, actor: principal.actor, action: 'file.deleted', target: { type: 'file', id: fileId }, origin, at: now });
+  });
+  return { id: fileId, object: 'file' as const, deleted: true as const };
 }
 
 /** The lines of an input file as uploaded, a page at a time. */
@@ -214,7 +298,7 @@ async function* inputFileText(db: Kysely<DB>, fileId: string): AsyncGenerator<st
 export async function openOpenAiFileContent(ctx: FileContext, principal: Principal, fileId: string): Promise<{ filename: string; text: AsyncGenerator<string> }> {
   const input = await findReadyOpenaiFile(ctx.db, principal.orgId, fileId);
   if (input) return { filename: input.filename, text: inputFileText(ctx.db, input.id) };
-  const generated = await generatedFileOf(ctx.db, principal, fileId);
+  const generated = await generatedFileOf(ctx, principal, fileId);
   if (!generated) throw fileNotFound(fileId);
   return { filename: filenameOf(generated), text: generatedFileText(ctx.db, ctx.catalog, generated.batch, generated.kind) };
 }

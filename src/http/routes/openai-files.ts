@@ -1,17 +1,17 @@
 /**
  * The drop-in's Files API: `POST /files` (multipart `file` + `purpose: batch`, streamed),
- * `GET /files/{id}`, `GET /files/{id}/content` (input files as uploaded; output and error files
- * generated in OpenAI's line format).
+ * `GET /files` (OpenAI's list), `GET /files/{id}`, `GET /files/{id}/content` (input files as
+ * uploaded; output and error files generated in OpenAI's line format), `DELETE /files/{id}`.
  */
 import { Readable } from 'node:stream';
 import type { ErrorObject } from 'ajv';
 import { Type } from 'typebox';
 import type { BatchContext } from '../../domain/batches.ts';
 import { OpenAiRequestError, invalidParameter } from '../../domain/openai-compat/errors.ts';
-import { getOpenAiFile, openOpenAiFileContent, uploadBatchInputFile } from '../../domain/openai-compat/files.ts';
+import { deleteOpenAiFile, getOpenAiFile, listOpenAiFiles, openOpenAiFileContent, uploadBatchInputFile } from '../../domain/openai-compat/files.ts';
 import { DROP_IN_ENDPOINT_NAMES, type LineShapeCheck } from '../../domain/openai-compat/input-lines.ts';
 import type { App } from '../app.ts';
-import { principalOf } from '../authentication.ts';
+import { originOf, principalOf } from '../authentication.ts';
 import { Id } from '../schemas.ts';
 import { validatorCompiler } from '../validation.ts';
 import { mainProblemOf } from './openai-errors.ts';
@@ -56,6 +56,17 @@ function checkPurpose(purpose: string): void {
 }
 
 const FileParams = Type.Object({ id: Id('The file id (file_…)') });
+
+/** OpenAI's list parameters, with OpenAI's bounds and defaults. */
+const FileListQuery = Type.Object(
+  {
+    after: Type.Optional(Type.String({ maxLength: 64, description: 'The id of the last file of the previous page' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc', description: 'By created_at' })),
+    purpose: Type.Optional(Type.String({ maxLength: 64, description: 'batch (input files) or batch_output (output and error files)' })),
+  },
+  { additionalProperties: false },
+);
 
 export function registerOpenAiFileRoutes(app: App, ctx: BatchContext, maxFileBytes: number): void {
   const checkShape = lineShapeCheck();
@@ -121,6 +132,40 @@ export function registerOpenAiFileRoutes(app: App, ctx: BatchContext, maxFileByt
         throw error;
       }
     },
+  );
+
+  app.get(
+    '/files',
+    {
+      config: { scope: 'batches:read' },
+      schema: {
+        tags: ['openai drop-in'],
+        summary: "List the org's files, newest first (OpenAI list: data, first_id, last_id, has_more): input files, and the output and error files of ended batches",
+        security: [{ bearer: [] }],
+        querystring: FileListQuery,
+      },
+    },
+    async (request) =>
+      listOpenAiFiles(ctx, principalOf(request), {
+        purpose: request.query.purpose ?? null,
+        order: request.query.order ?? 'desc',
+        after: request.query.after ?? null,
+        limit: request.query.limit ?? 10_000,
+      }),
+  );
+
+  app.delete(
+    '/files/:id',
+    {
+      config: { scope: 'batches:write' },
+      schema: {
+        tags: ['openai drop-in'],
+        summary: 'Delete a file: an input file (batches made from it run on), or a batch output or error file',
+        security: [{ bearer: [] }],
+        params: FileParams,
+      },
+    },
+    async (request) => deleteOpenAiFile(ctx, principalOf(request), request.params.id, originOf(request)),
   );
 
   app.get(
